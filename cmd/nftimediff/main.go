@@ -1,0 +1,74 @@
+// Command nftimediff pairs the pre- and post-NAT flow records of the same
+// sessions from NetFlow v9 / IPFIX export traffic and measures how far the
+// two exporters' clocks disagree.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/urfave/cli/v2"
+
+	"netflowtimedifference/internal/app"
+)
+
+func main() {
+	os.Exit(run(os.Args))
+}
+
+// run is main without os.Exit, so tests can call it.
+func run(args []string) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	a := newApp()
+	err := a.RunContext(ctx, args)
+	if err == nil {
+		return app.ExitOK
+	}
+	if ctx.Err() != nil {
+		fmt.Fprintln(os.Stderr, "nftimediff: interrupted")
+		return app.ExitInterrupted
+	}
+	fmt.Fprintln(os.Stderr, "nftimediff:", err)
+	var ue usageError
+	if errors.As(err, &ue) {
+		return app.ExitUsage
+	}
+	return app.Code(err)
+}
+
+// usageError marks bad flags or arguments.
+type usageError struct{ error }
+
+func (u usageError) Unwrap() error { return u.error }
+
+func newApp() *cli.App {
+	return &cli.App{
+		Name:  "nftimediff",
+		Usage: "prove whether two flow exporters agree on time (NetFlow v9 / IPFIX, pre- vs post-NAT)",
+		Description: "nftimediff reads NetFlow v9 / IPFIX export traffic (pcap/pcapng through tshark, or\n" +
+			"Wireshark JSON/CSV/XLSX exports), pairs the pre-NAT (domain 310) and post-NAT (domain 320)\n" +
+			"record of each session and reports the start-time differences, clock offset and drift.",
+		Commands:             commands(),
+		EnableBashCompletion: true,
+		// Errors are printed and mapped to exit codes by run, not by cli.
+		ExitErrHandler: func(*cli.Context, error) {},
+		OnUsageError: func(_ *cli.Context, err error, _ bool) error {
+			return usageError{err}
+		},
+	}
+}
+
+func commands() []*cli.Command {
+	return []*cli.Command{
+		flowsCommand(),
+		inspectCommand(),
+		matchCommand(),
+		genCommand(),
+	}
+}
