@@ -1,16 +1,119 @@
 package main
 
 import (
-	"errors"
+	"os"
+	"strings"
 
 	"github.com/urfave/cli/v2"
+
+	"netflowtimedifference/internal/app"
+	"netflowtimedifference/internal/tshark"
 )
 
-// flowsCommand is a placeholder; the owner of this file replaces it.
+// sourceFlags are the input flags shared by flows and inspect.
+func sourceFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.IntSliceFlag{Name: "port", Usage: "also decode UDP port `N` as NetFlow v9/IPFIX (repeatable; ports carrying v9/IPFIX are also detected)"},
+		&cli.StringFlag{Name: "tshark", Usage: "tshark executable `PATH` (default: tshark from PATH)"},
+		&cli.StringFlag{Name: "two-pass", Value: "auto", Usage: "run tshark -2: auto (when data precedes its template), always, never"},
+		&cli.BoolFlag{Name: "no-auto-port", Usage: "report, but do not decode, detected NetFlow/IPFIX ports"},
+		&cli.IntFlag{Name: "jobs", Value: 1, Usage: "run `N` tshark processes per file, each printing every N-th frame (same records, merged in frame order)"},
+	}
+}
+
+func sourceOptions(c *cli.Context) (app.SourceOptions, error) {
+	o := app.SourceOptions{Ports: c.IntSlice("port"), Tshark: c.String("tshark"), NoAutoPorts: c.Bool("no-auto-port"), Jobs: c.Int("jobs")}
+	if o.Jobs < 1 || o.Jobs > 64 {
+		return o, usageError{app.Errorf(app.ExitUsage, "--jobs %d: use 1 to 64", o.Jobs)}
+	}
+	switch c.String("two-pass") {
+	case "auto", "":
+		o.TwoPass = tshark.TwoPassAuto
+	case "always":
+		o.TwoPass = tshark.TwoPassAlways
+	case "never":
+		o.TwoPass = tshark.TwoPassNever
+	default:
+		return o, usageError{app.Errorf(app.ExitUsage, "--two-pass %q: use auto, always or never", c.String("two-pass"))}
+	}
+	return o, nil
+}
+
 func flowsCommand() *cli.Command {
 	return &cli.Command{
-		Name:   "flows",
-		Usage:  "not implemented yet",
-		Action: func(*cli.Context) error { return errors.New("flows: not implemented yet") },
+		Name:      "flows",
+		Usage:     "print every flow record of the inputs, one line each (CSV or JSON lines)",
+		ArgsUsage: "INPUT...",
+		Description: "Reads pcap/pcapng captures of NetFlow v9 / IPFIX export traffic through tshark and writes one\n" +
+			"line per data record: position, exporter, domain, flow key, application, start/end time (RFC 3339 UTC\n" +
+			"at the precision the record carries) and which information element the start came from.",
+		Flags: append([]cli.Flag{
+			&cli.StringFlag{Name: "format", Value: "csv", Usage: "output format: csv or jsonl"},
+			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "write to `FILE` (atomically) instead of standard output"},
+		}, sourceFlags()...),
+		Action: func(c *cli.Context) error {
+			inputs, err := inputsAndLateFlags(c)
+			if err != nil {
+				return err
+			}
+			so, err := sourceOptions(c)
+			if err != nil {
+				return err
+			}
+			return app.Flows(c.Context, app.FlowsConfig{
+				Inputs: inputs,
+				Format: c.String("format"),
+				Output: c.String("output"),
+				Source: so,
+				Stdout: os.Stdout,
+				Stderr: os.Stderr,
+			})
+		},
 	}
+}
+
+// inputsAndLateFlags returns the command's INPUT arguments and applies flags
+// written after them ("flows in.pcap -o out.csv"): urfave/cli v2 stops
+// parsing flags at the first argument. "--" ends flags.
+func inputsAndLateFlags(c *cli.Context) ([]string, error) {
+	known := map[string]cli.Flag{}
+	for _, f := range c.Command.Flags {
+		for _, n := range f.Names() {
+			known[n] = f
+		}
+	}
+	args := c.Args().Slice()
+	var inputs []string
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if a == "--" {
+			inputs = append(inputs, args[i+1:]...)
+			break
+		}
+		if len(a) < 2 || a[0] != '-' {
+			inputs = append(inputs, a)
+			continue
+		}
+		name, val, hasVal := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		f, ok := known[name]
+		if !ok {
+			return nil, usageError{app.Errorf(app.ExitUsage, "flag provided but not defined: %s", a)}
+		}
+		if _, isBool := f.(*cli.BoolFlag); isBool && !hasVal {
+			val = "true"
+		} else if !hasVal {
+			if i+1 >= len(args) {
+				return nil, usageError{app.Errorf(app.ExitUsage, "flag needs an argument: %s", a)}
+			}
+			i++
+			val = args[i]
+		}
+		if err := c.Set(f.Names()[0], val); err != nil {
+			return nil, usageError{app.Errorf(app.ExitUsage, "%s: %v", a, err)}
+		}
+	}
+	if len(inputs) == 0 {
+		return nil, usageError{app.Errorf(app.ExitUsage, "%s: no INPUT given", c.Command.Name)}
+	}
+	return inputs, nil
 }

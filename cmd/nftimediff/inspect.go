@@ -1,16 +1,32 @@
 package main
 
 import (
-	"errors"
+	"os"
 
 	"github.com/urfave/cli/v2"
+
+	"netflowtimedifference/internal/app"
 )
 
-// inspectCommand is a placeholder; the owner of this file replaces it.
 func inspectCommand() *cli.Command {
 	return &cli.Command{
-		Name:   "inspect",
-		Usage:  "not implemented yet",
-		Action: func(*cli.Context) error { return errors.New("inspect: not implemented yet") },
+		Name:      "inspect",
+		Usage:     "show what the inputs contain per exporter and domain, and check the exporters' clocks",
+		ArgsUsage: "INPUT...",
+		Description: "Per exporter and observation domain: versions, packets, flow and options records, template ids,\n" +
+			"start-time encodings, undecodable sets, ports, and the export clock check (header export time minus\n" +
+			"frame capture time: median/min/max) with the records that start after their packet's export time.",
+		Flags: sourceFlags(),
+		Action: func(c *cli.Context) error {
+			inputs, err := inputsAndLateFlags(c)
+			if err != nil {
+				return err
+			}
+			so, err := sourceOptions(c)
+			if err != nil {
+				return err
+			}
+			return app.Inspect(c.Context, app.InspectConfig{Inputs: inputs, Source: so, Stdout: os.Stdout})
+		},
 	}
 }

@@ -39,6 +39,12 @@ type Tally struct {
 	Frames  int      // frames (packets) read, with or without flow data
 	Domains map[ExporterDomain]*DomainTally
 	Notes   []string // one-line warnings for the analyst (unknown time zone, cut cells, ...)
+
+	// UnverifiedTimes lists the inputs whose absolute times rest on an
+	// assumed time zone (an export whose zone label is unknown or ambiguous,
+	// read as UTC): differences between records of one such input are right,
+	// their absolute times and differences to other inputs are not verified.
+	UnverifiedTimes []string
 }
 
 // DomainTally is the Tally of one exporter and domain.
@@ -113,6 +119,7 @@ func (t *Tally) Merge(o *Tally) {
 	}
 	t.Frames += o.Frames
 	t.Notes = append(t.Notes, o.Notes...)
+	t.UnverifiedTimes = append(t.UnverifiedTimes, o.UnverifiedTimes...)
 	for k, od := range o.Domains {
 		d := t.Domain(k)
 		for v, n := range od.Versions {

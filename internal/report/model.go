@@ -93,6 +93,10 @@ type Pair struct {
 	DeltaMs    float64 // post start - pre start, in ms
 	Candidates int     // post candidates the pre record had within the window
 	RunnerUpMs float64 // distance (ms) of the runner-up candidate from the offset; NaN when there was none
+	// Continuation marks a pair of continuation records (a long session split
+	// by the exporters' active timeouts): listed in every report, but left out
+	// of the clock statistics and the charts.
+	Continuation bool
 }
 
 // Unmatched is a record that found no partner.

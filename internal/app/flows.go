@@ -1,0 +1,395 @@
+package app
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"unicode/utf8"
+
+	"netflowtimedifference/internal/flow"
+)
+
+// FlowsConfig configures `nftimediff flows`.
+type FlowsConfig struct {
+	Inputs []string
+	Format string // "csv" (default) or "jsonl"
+	Output string // file to write atomically; "" or "-" = Stdout
+	Source SourceOptions
+	Stdout io.Writer // where output goes without Output
+	Stderr io.Writer // notes and the summary line; nil = discard
+}
+
+// FlowColumns are the CSV header / JSON keys of `flows`, in order.
+var FlowColumns = []string{
+	"file", "frame", "set", "flow", "capture_time",
+	"exporter", "exporter_port", "collector_port", "version", "domain",
+	"export_time", "sys_uptime_ms", "sequence", "template_id",
+	"src", "dst", "src_port", "dst_port", "proto",
+	"app", "app_id",
+	"start", "start_encoding", "start_precision", "end",
+	"packets", "octets", "vlan",
+	"post_nat_src", "post_nat_dst", "post_nat_src_port", "post_nat_dst_port",
+}
+
+// Flows writes one line per flow record of the inputs.
+func Flows(ctx context.Context, cfg FlowsConfig) (err error) {
+	jsonl := false
+	switch cfg.Format {
+	case "", "csv":
+	case "jsonl", "json":
+		jsonl = true
+	default:
+		return Errorf(ExitUsage, "--format %q: use csv or jsonl", cfg.Format)
+	}
+	in, err := OpenInputs(ctx, cfg.Inputs, cfg.Source)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+
+	out, commit, abort, err := openOutput(cfg.Output, cfg.Stdout)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			abort()
+		}
+	}()
+	bw := bufio.NewWriterSize(out, 256<<10)
+	var line []byte
+	if !jsonl {
+		for i, c := range FlowColumns {
+			if i > 0 {
+				line = append(line, ',')
+			}
+			line = append(line, c...)
+		}
+		line = append(line, '\n')
+		bw.Write(line)
+	}
+	n := 0
+	for {
+		rec, rerr := in.Read()
+		if rerr == io.EOF {
+			break
+		}
+		if rerr != nil {
+			return rerr
+		}
+		n++
+		if jsonl {
+			line = appendJSONRecord(line[:0], &rec)
+		} else {
+			line = appendCSVRecord(line[:0], &rec)
+		}
+		if _, werr := bw.Write(line); werr != nil {
+			return Errorf(ExitOutput, "writing flows: %v", werr)
+		}
+		if n%4096 == 0 && ctx.Err() != nil {
+			return ctx.Err()
+		}
+	}
+	if werr := bw.Flush(); werr != nil {
+		return Errorf(ExitOutput, "writing flows: %v", werr)
+	}
+	if werr := commit(); werr != nil {
+		return werr
+	}
+	if cfg.Stderr != nil {
+		t := in.Tally()
+		for _, note := range t.Notes {
+			fmt.Fprintln(cfg.Stderr, "note:", note)
+		}
+		recs, undecoded, options := t.Total()
+		fmt.Fprintf(cfg.Stderr, "%d flow records from %d frames in %d file(s) (%s); %d options records used; %d undecodable data sets\n",
+			recs, t.Frames, len(t.Inputs), t.Tool, options, undecoded)
+	}
+	return nil
+}
+
+// openOutput returns the writer for path ("" / "-": stdout), and functions
+// to commit (rename the temp file into place) or abort (remove it).
+func openOutput(path string, stdout io.Writer) (w io.Writer, commit func() error, abort func(), err error) {
+	if path == "" || path == "-" {
+		if stdout == nil {
+			stdout = os.Stdout
+		}
+		return stdout, func() error { return nil }, func() {}, nil
+	}
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
+	if err != nil {
+		return nil, nil, nil, Errorf(ExitOutput, "cannot write %s: %v", path, err)
+	}
+	done := false
+	commit = func() error {
+		done = true
+		if err := f.Close(); err != nil {
+			os.Remove(f.Name())
+			return Errorf(ExitOutput, "writing %s: %v", path, err)
+		}
+		if err := os.Chmod(f.Name(), 0o644); err != nil {
+			os.Remove(f.Name())
+			return Errorf(ExitOutput, "writing %s: %v", path, err)
+		}
+		if err := os.Rename(f.Name(), path); err != nil {
+			os.Remove(f.Name())
+			return Errorf(ExitOutput, "writing %s: %v", path, err)
+		}
+		return nil
+	}
+	abort = func() {
+		if !done {
+			done = true
+			f.Close()
+			os.Remove(f.Name())
+		}
+	}
+	return f, commit, abort, nil
+}
+
+// capturePrecision: pcap frame times are shown with all nine digits.
+const capturePrecision = flow.PrecisionNano
+
+func appendCSVRecord(b []byte, r *flow.Record) []byte {
+	b = appendCSVString(b, r.File)
+	b = append(b, ',')
+	b = strconv.AppendUint(b, uint64(r.Frame), 10)
+	b = append(b, ',')
+	b = strconv.AppendUint(b, uint64(r.Set), 10)
+	b = append(b, ',')
+	b = strconv.AppendUint(b, uint64(r.Flow), 10)
+	b = append(b, ',')
+	if r.CaptureTime != 0 {
+		b = append(b, r.CaptureTime.Format(capturePrecision)...)
+	}
+	b = append(b, ',')
+	if r.Exporter.IsValid() {
+		b = r.Exporter.AppendTo(b)
+	}
+	b = append(b, ',')
+	b = strconv.AppendUint(b, uint64(r.ExporterPort), 10)
+	b = append(b, ',')
+	b = strconv.AppendUint(b, uint64(r.CollectorPort), 10)
+	b = append(b, ',')
+	b = strconv.AppendUint(b, uint64(r.Version), 10)
+	b = append(b, ',')
+	b = strconv.AppendUint(b, uint64(r.Domain), 10)
+	b = append(b, ',')
+	if r.ExportTime != 0 {
+		b = append(b, r.ExportTime.Format(flow.PrecisionSecond)...)
+	}
+	b = append(b, ',')
+	if r.Version == 9 {
+		b = strconv.AppendUint(b, uint64(r.SysUptime), 10)
+	}
+	b = append(b, ',')
+	b = strconv.AppendUint(b, uint64(r.Sequence), 10)
+	b = append(b, ',')
+	b = strconv.AppendUint(b, uint64(r.TemplateID), 10)
+	b = append(b, ',')
+	if r.Src.IsValid() {
+		b = r.Src.AppendTo(b)
+	}
+	b = append(b, ',')
+	if r.Dst.IsValid() {
+		b = r.Dst.AppendTo(b)
+	}
+	b = append(b, ',')
+	b = strconv.AppendUint(b, uint64(r.SrcPort), 10)
+	b = append(b, ',')
+	b = strconv.AppendUint(b, uint64(r.DstPort), 10)
+	b = append(b, ',')
+	b = strconv.AppendUint(b, uint64(r.Proto), 10)
+	b = append(b, ',')
+	b = appendCSVString(b, r.App)
+	b = append(b, ',')
+	if r.HasAppID {
+		b = strconv.AppendUint(b, uint64(r.AppID), 10)
+	}
+	b = append(b, ',')
+	if r.HasStart() {
+		p := r.StartEnc.Precision()
+		b = append(b, r.Start.Format(p)...)
+		b = append(b, ',')
+		b = append(b, r.StartEnc.String()...)
+		b = append(b, ',')
+		b = appendCSVString(b, p.String())
+	} else {
+		b = append(b, ",,"...)
+	}
+	b = append(b, ',')
+	if r.HasEnd {
+		b = append(b, r.End.Format(r.StartEnc.Precision())...)
+	}
+	b = append(b, ',')
+	b = strconv.AppendUint(b, r.Packets, 10)
+	b = append(b, ',')
+	b = strconv.AppendUint(b, r.Octets, 10)
+	b = append(b, ',')
+	if r.HasVLAN {
+		b = strconv.AppendUint(b, uint64(r.VLAN), 10)
+	}
+	if n := r.NAT; n != nil {
+		b = append(b, ',')
+		if n.Src.IsValid() {
+			b = n.Src.AppendTo(b)
+		}
+		b = append(b, ',')
+		if n.Dst.IsValid() {
+			b = n.Dst.AppendTo(b)
+		}
+		b = append(b, ',')
+		b = strconv.AppendUint(b, uint64(n.SrcPort), 10)
+		b = append(b, ',')
+		b = strconv.AppendUint(b, uint64(n.DstPort), 10)
+	} else {
+		b = append(b, ",,,,"...)
+	}
+	return append(b, '\n')
+}
+
+// appendCSVString quotes s as encoding/csv would (RFC 4180).
+func appendCSVString(b []byte, s string) []byte {
+	need := s != "" && (s[0] == ' ' || s[0] == '\t')
+	for i := 0; i < len(s) && !need; i++ {
+		switch s[i] {
+		case ',', '"', '\n', '\r':
+			need = true
+		}
+	}
+	if !need {
+		return append(b, s...)
+	}
+	b = append(b, '"')
+	for i := 0; i < len(s); i++ {
+		if s[i] == '"' {
+			b = append(b, '"')
+		}
+		b = append(b, s[i])
+	}
+	return append(b, '"')
+}
+
+func appendJSONRecord(b []byte, r *flow.Record) []byte {
+	b = append(b, `{"file":`...)
+	b = appendJSONString(b, r.File)
+	b = appendJSONUint(b, "frame", uint64(r.Frame))
+	b = appendJSONUint(b, "set", uint64(r.Set))
+	b = appendJSONUint(b, "flow", uint64(r.Flow))
+	if r.CaptureTime != 0 {
+		b = appendJSONField(b, "capture_time", r.CaptureTime.Format(capturePrecision))
+	}
+	if r.Exporter.IsValid() {
+		b = appendJSONField(b, "exporter", r.Exporter.String())
+	}
+	b = appendJSONUint(b, "exporter_port", uint64(r.ExporterPort))
+	b = appendJSONUint(b, "collector_port", uint64(r.CollectorPort))
+	b = appendJSONUint(b, "version", uint64(r.Version))
+	b = appendJSONUint(b, "domain", uint64(r.Domain))
+	if r.ExportTime != 0 {
+		b = appendJSONField(b, "export_time", r.ExportTime.Format(flow.PrecisionSecond))
+	}
+	if r.Version == 9 {
+		b = appendJSONUint(b, "sys_uptime_ms", uint64(r.SysUptime))
+	}
+	b = appendJSONUint(b, "sequence", uint64(r.Sequence))
+	b = appendJSONUint(b, "template_id", uint64(r.TemplateID))
+	if r.Src.IsValid() {
+		b = appendJSONField(b, "src", r.Src.String())
+	}
+	if r.Dst.IsValid() {
+		b = appendJSONField(b, "dst", r.Dst.String())
+	}
+	b = appendJSONUint(b, "src_port", uint64(r.SrcPort))
+	b = appendJSONUint(b, "dst_port", uint64(r.DstPort))
+	b = appendJSONUint(b, "proto", uint64(r.Proto))
+	if r.App != "" {
+		b = appendJSONField(b, "app", r.App)
+	}
+	if r.HasAppID {
+		b = appendJSONUint(b, "app_id", uint64(r.AppID))
+	}
+	if r.HasStart() {
+		p := r.StartEnc.Precision()
+		b = appendJSONField(b, "start", r.Start.Format(p))
+		b = appendJSONField(b, "start_encoding", r.StartEnc.String())
+		b = appendJSONField(b, "start_precision", p.String())
+	}
+	if r.HasEnd {
+		b = appendJSONField(b, "end", r.End.Format(r.StartEnc.Precision()))
+	}
+	b = appendJSONUint(b, "packets", r.Packets)
+	b = appendJSONUint(b, "octets", r.Octets)
+	if r.HasVLAN {
+		b = appendJSONUint(b, "vlan", uint64(r.VLAN))
+	}
+	if n := r.NAT; n != nil {
+		if n.Src.IsValid() {
+			b = appendJSONField(b, "post_nat_src", n.Src.String())
+		}
+		if n.Dst.IsValid() {
+			b = appendJSONField(b, "post_nat_dst", n.Dst.String())
+		}
+		b = appendJSONUint(b, "post_nat_src_port", uint64(n.SrcPort))
+		b = appendJSONUint(b, "post_nat_dst_port", uint64(n.DstPort))
+	}
+	return append(b, "}\n"...)
+}
+
+func appendJSONUint(b []byte, key string, v uint64) []byte {
+	b = append(b, ',', '"')
+	b = append(b, key...)
+	b = append(b, '"', ':')
+	return strconv.AppendUint(b, v, 10)
+}
+
+func appendJSONField(b []byte, key, v string) []byte {
+	b = append(b, ',', '"')
+	b = append(b, key...)
+	b = append(b, '"', ':')
+	return appendJSONString(b, v)
+}
+
+const hexDigits = "0123456789abcdef"
+
+// appendJSONString writes s as a JSON string (invalid UTF-8 becomes U+FFFD).
+func appendJSONString(b []byte, s string) []byte {
+	b = append(b, '"')
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			switch {
+			case c == '"' || c == '\\':
+				b = append(b, '\\', c)
+			case c < 0x20:
+				switch c {
+				case '\n':
+					b = append(b, '\\', 'n')
+				case '\r':
+					b = append(b, '\\', 'r')
+				case '\t':
+					b = append(b, '\\', 't')
+				default:
+					b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&15])
+				}
+			default:
+				b = append(b, c)
+			}
+			i++
+			continue
+		}
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && n == 1 {
+			b = append(b, `\ufffd`...)
+		} else {
+			b = append(b, s[i:i+n]...)
+		}
+		i += n
+	}
+	return append(b, '"')
+}

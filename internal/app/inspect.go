@@ -1,0 +1,193 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"maps"
+	"slices"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"netflowtimedifference/internal/flow"
+)
+
+// InspectConfig configures `nftimediff inspect`.
+type InspectConfig struct {
+	Inputs []string
+	Source SourceOptions
+	Stdout io.Writer
+}
+
+// Inspect reads all inputs and prints, per exporter and observation domain,
+// what they contain and the export-clock check.
+func Inspect(ctx context.Context, cfg InspectConfig) error {
+	in, err := OpenInputs(ctx, cfg.Inputs, cfg.Source)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	n := 0
+	for {
+		_, err := in.Read()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return err
+		}
+		if n++; n%4096 == 0 && ctx.Err() != nil {
+			return ctx.Err()
+		}
+	}
+	return WriteInspect(cfg.Stdout, in.Tally())
+}
+
+// LagStats summarises export lags (header export time - capture time).
+type LagStats struct {
+	N                int
+	Median, Min, Max time.Duration
+}
+
+// Lags computes median, minimum and maximum of d (which it sorts).
+func Lags(d []time.Duration) LagStats {
+	if len(d) == 0 {
+		return LagStats{}
+	}
+	s := slices.Clone(d)
+	slices.Sort(s)
+	m := s[len(s)/2]
+	if len(s)%2 == 0 {
+		m = (s[len(s)/2-1] + s[len(s)/2]) / 2
+	}
+	return LagStats{N: len(s), Median: m, Min: s[0], Max: s[len(s)-1]}
+}
+
+// fmtDur prints a signed duration in seconds with millisecond digits.
+func fmtDur(d time.Duration) string {
+	return fmt.Sprintf("%+.3f s", d.Seconds())
+}
+
+// WriteInspect prints a Tally as the inspect report.
+func WriteInspect(w io.Writer, t *flow.Tally) error {
+	if w == nil {
+		return nil
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "inputs: %s\n", strings.Join(t.Inputs, ", "))
+	if t.Tool != "" {
+		fmt.Fprintf(&b, "decoder: %s\n", t.Tool)
+	}
+	recs, undecoded, options := t.Total()
+	fmt.Fprintf(&b, "frames: %d, flow records: %d, options records: %d, undecodable data sets: %d\n\n", t.Frames, recs, options, undecoded)
+
+	doms := t.Sorted()
+	if len(doms) == 0 {
+		b.WriteString("no NetFlow v9 / IPFIX export packets found.\n")
+	} else {
+		tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', tabwriter.AlignRight)
+		fmt.Fprintln(tw, "exporter\tdomain\tversion\tpackets\trecords\toptions\tundecodable sets\tlag median\tlag min\tlag max\tstart after export\t")
+		for _, d := range doms {
+			l := Lags(d.ExportLag)
+			lag := [3]string{"-", "-", "-"}
+			if l.N > 0 {
+				lag = [3]string{fmtDur(l.Median), fmtDur(l.Min), fmtDur(l.Max)}
+			}
+			fmt.Fprintf(tw, "%s\t%d\t%s\t%d\t%d\t%d\t%d\t%s\t%s\t%s\t%d\t\n",
+				exporterName(d.Key), d.Key.Domain, versions(d.Versions), d.Packets, d.Records, d.OptionsRecords,
+				d.UndecodedSets, lag[0], lag[1], lag[2], d.StartAfterExp)
+		}
+		tw.Flush()
+		b.WriteString("\nlag = header export time - frame capture time (the exporter's clock against the collector's; 1 s header resolution).\n")
+		for _, d := range doms {
+			fmt.Fprintf(&b, "\n%s domain %d\n", exporterName(d.Key), d.Key.Domain)
+			fmt.Fprintf(&b, "  frames          %d-%d\n", d.FirstFrame, d.LastFrame)
+			fmt.Fprintf(&b, "  ports           exporter %s -> collector %s\n", ports(d.ExporterPorts), ports(d.CollectorPorts))
+			fmt.Fprintf(&b, "  template ids    %s\n", counts(d.TemplateIDs))
+			fmt.Fprintf(&b, "  start encodings %s\n", encodings(d.Encodings, d.NoStart))
+			if d.UndecodedSets > 0 || d.RecoveredSets > 0 {
+				fmt.Fprintf(&b, "  undecodable     %d data sets (%d bytes) tshark could not decode (no template / malformed); %d sets recovered with a later template (-2)\n",
+					d.UndecodedSets, d.UndecodedBytes, d.RecoveredSets)
+			}
+			if d.StartAfterExp > 0 {
+				fmt.Fprintf(&b, "  impossible      %d records start after their packet's export time\n", d.StartAfterExp)
+			}
+			for _, k := range slices.Sorted(maps.Keys(d.Errors)) {
+				fmt.Fprintf(&b, "  problem         %s: %d\n", k, d.Errors[k])
+			}
+		}
+	}
+	if len(t.Notes) > 0 {
+		b.WriteString("\nnotes:\n")
+		for _, n := range t.Notes {
+			fmt.Fprintf(&b, "  %s\n", n)
+		}
+	}
+	_, err := io.WriteString(w, b.String())
+	if err != nil {
+		return Errorf(ExitOutput, "writing inspect report: %v", err)
+	}
+	return nil
+}
+
+func exporterName(k flow.ExporterDomain) string {
+	if !k.Exporter.IsValid() {
+		return "(no IP)"
+	}
+	return k.Exporter.String()
+}
+
+func versions(m map[uint8]int) string {
+	var parts []string
+	for _, v := range slices.Sorted(maps.Keys(m)) {
+		switch v {
+		case 9:
+			parts = append(parts, "v9")
+		case 10:
+			parts = append(parts, "IPFIX")
+		default:
+			parts = append(parts, fmt.Sprintf("v%d", v))
+		}
+	}
+	return strings.Join(parts, "+")
+}
+
+func ports(m map[uint16]int) string {
+	if len(m) == 0 {
+		return "?"
+	}
+	var parts []string
+	for _, p := range slices.Sorted(maps.Keys(m)) {
+		parts = append(parts, fmt.Sprint(p))
+	}
+	if len(parts) > 8 {
+		parts = append(parts[:8], fmt.Sprintf("... (%d ports)", len(m)))
+	}
+	return strings.Join(parts, ",")
+}
+
+func counts(m map[uint16]int) string {
+	if len(m) == 0 {
+		return "-"
+	}
+	var parts []string
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		parts = append(parts, fmt.Sprintf("%d (%d records)", k, m[k]))
+	}
+	return strings.Join(parts, ", ")
+}
+
+func encodings(m map[flow.Encoding]int, none int) string {
+	var parts []string
+	for _, e := range slices.Sorted(maps.Keys(m)) {
+		parts = append(parts, fmt.Sprintf("%s [%s] (%d)", e, e.Precision(), m[e]))
+	}
+	if none > 0 {
+		parts = append(parts, fmt.Sprintf("no start time (%d)", none))
+	}
+	if len(parts) == 0 {
+		return "-"
+	}
+	return strings.Join(parts, ", ")
+}

@@ -1,0 +1,423 @@
+package match
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"time"
+)
+
+// reference is the offset the pairing aims at for one (pre, post) exporter
+// pair, as a function of the pre start time: the pair's estimate, corrected
+// per minute where enough unambiguous keys show the local offset (drift,
+// steps).
+type reference struct {
+	global int64
+	t0     int64   // start of bucket 0
+	width  int64   // bucket width, ns
+	val    []int64 // per bucket: offset at the bucket's centre (interpolated where empty)
+	// buckets is the number of buckets with enough unambiguous keys.
+	buckets int
+}
+
+// at returns the reference offset for a pre start t, interpolating linearly
+// between bucket centres.
+func (r *reference) at(t int64) int64 {
+	if len(r.val) == 0 {
+		return r.global
+	}
+	x := float64(t-r.t0)/float64(r.width) - 0.5
+	if !(x > 0) {
+		return r.val[0]
+	}
+	if x >= float64(len(r.val)-1) {
+		return r.val[len(r.val)-1]
+	}
+	i := int(x)
+	f := x - float64(i)
+	return r.val[i] + int64(math.Round(f*float64(r.val[i+1]-r.val[i])))
+}
+
+type sample struct{ t, d int64 }
+
+// combo is what the estimate learns about one (pre exporter domain, post
+// exporter domain) pair.
+type combo struct {
+	hist   []float64 // weighted histogram of candidate differences
+	total  float64   // its total weight
+	peak   float64   // weight of the densest run of bins
+	mode   int64     // centre of that run
+	unique []sample  // differences of pre records with exactly one candidate
+	few    []int64   // differences of pre records with one or two candidates
+	kept   bool      // its candidates take part in the pairing
+	ref    reference
+	n      int // candidate differences seen
+}
+
+func (m *matcher) comboOf(preED, postED int) int {
+	if m.eds == nil {
+		return 0
+	}
+	return preED*len(m.eds) + postED
+}
+
+// forEachCandidate calls fn for the pre entries with candidates, with all
+// their app-compatible candidate differences (post - pre), the candidates'
+// combos and the weight of each difference. Each pre record weighs one in
+// total. A pre record with more than sampleCap candidates in the window
+// takes part with probability sampleCap/k (deterministically: every
+// k/sampleCap-th such record of its key) and with weight 1/sampleCap per
+// difference, so the expected weight stays one and the work per record
+// stays about sampleCap, while the true partner, when present, is never
+// left out of a record that takes part. With skipCont, continuation records
+// take no part on either side: their starts follow the exporters' schedules.
+func (m *matcher) forEachCandidate(fn func(t int64, deltas []int64, combos []int, w float64)) {
+	var buf []int64
+	var cs []int
+	for g := 0; g < m.ngroups; g++ {
+		P, Q := m.pre.group(g), m.post.group(g)
+		if len(P) == 0 || len(Q) == 0 {
+			continue
+		}
+		acc := 0.0
+		pb, qb := int(m.pre.off[g]), int(m.post.off[g])
+		for i := range P {
+			if m.skipCont && m.preCont[pb+i] {
+				continue
+			}
+			p := &P[i]
+			lo, hi := m.window(Q, p.t)
+			n := hi - lo
+			if n == 0 {
+				continue
+			}
+			if n > sampleCap {
+				acc += float64(sampleCap) / float64(n)
+				if acc < 1 {
+					continue
+				}
+				acc--
+			}
+			buf, cs = buf[:0], cs[:0]
+			for j := lo; j < hi; j++ {
+				q := &Q[j]
+				if compatible(p.app, q.app) && !(m.skipCont && m.postCont[qb+j]) {
+					buf = append(buf, q.t-p.t)
+					cs = append(cs, m.comboOf(p.ed(), q.ed()))
+				}
+			}
+			if len(buf) == 0 {
+				continue
+			}
+			w := 1 / float64(len(buf))
+			if len(buf) > sampleCap {
+				w = 1 / float64(sampleCap)
+			}
+			fn(p.t, buf, cs, w)
+		}
+	}
+}
+
+// estimate finds, per exporter pair, the offset (mode of a weighted
+// histogram of the candidate differences, each pre record weighing one in
+// total, refined by the median of the differences near the mode) and the
+// local reference; it decides which exporter pairs share sessions at all.
+func (m *matcher) estimate(res *Result) {
+	ncombo := 1
+	if m.eds != nil {
+		ncombo = len(m.eds) * len(m.eds)
+	}
+	bw := max(int64(time.Millisecond), (2*m.win+maxBins-1)/maxBins)
+	nb := int(2*m.win/bw) + 1
+	samples := 0
+	collect := func(t int64, ds []int64, cs []int, w float64) {
+		for i, d := range ds {
+			c := &m.combos[cs[i]]
+			if c.hist == nil {
+				c.hist = make([]float64, nb)
+			}
+			c.hist[(d+m.win)/bw] += w
+			c.total += w
+			c.n++
+		}
+		samples += len(ds)
+		if len(ds) == 1 {
+			c := &m.combos[cs[0]]
+			c.unique = append(c.unique, sample{t, ds[0]})
+		}
+		if len(ds) <= 2 {
+			for i, d := range ds {
+				c := &m.combos[cs[i]]
+				c.few = append(c.few, d)
+			}
+		}
+	}
+	// First segments only; all records when they alone give nothing.
+	m.skipCont = true
+	m.combos = make([]combo, ncombo)
+	m.forEachCandidate(collect)
+	if samples == 0 {
+		m.skipCont = false
+		m.combos = make([]combo, ncombo)
+		m.forEachCandidate(collect)
+	}
+	res.Samples = samples
+	m.targets = make([][]int, max(1, len(m.eds)))
+	if samples == 0 {
+		return
+	}
+	// Mode of each exporter pair: the densest run of wb bins, wb covering
+	// the pair's quantum.
+	wbOf := func(ci int) int { return min(max(1, int((m.comboQuantum(ci)+bw-1)/bw)), nb) }
+	active, maxPeak := 0, 0.0
+	for ci := range m.combos {
+		c := &m.combos[ci]
+		if c.hist == nil {
+			continue
+		}
+		active++
+		c.peak, c.mode = densest(c.hist, wbOf(ci), bw, m.win)
+		maxPeak = max(maxPeak, c.peak)
+	}
+	// Which exporter pairs share sessions: with several, those whose peak
+	// stands out (at least 5 % of the strongest pair's, and 5 times what
+	// differences spread evenly over the window would put there).
+	// Candidates between other exporter pairs are coincidences of keys.
+	kept, ignored := 0, 0
+	for ci := range m.combos {
+		c := &m.combos[ci]
+		if c.hist == nil {
+			continue
+		}
+		uniform := c.total * float64(wbOf(ci)) / float64(nb)
+		c.kept = active == 1 || (c.peak >= 0.05*maxPeak && c.peak >= 5*uniform && c.peak >= 2)
+		if c.kept {
+			kept++
+		} else {
+			ignored += c.n
+		}
+	}
+	if kept == 0 {
+		for ci := range m.combos {
+			m.combos[ci].kept = m.combos[ci].hist != nil
+		}
+		ignored = 0
+	}
+	// A pre exporter domain none of whose pairs stands out keeps its
+	// strongest one: its sessions must leave somewhere (a weak mode is
+	// what coarse start times and popular keys give).
+	if m.eds != nil {
+		n := len(m.eds)
+		for a := 0; a < n; a++ {
+			best, has := -1, false
+			for b := 0; b < n; b++ {
+				c := &m.combos[a*n+b]
+				if c.hist == nil {
+					continue
+				}
+				has = has || c.kept
+				if best < 0 || c.peak > m.combos[best].peak {
+					best = a*n + b
+				}
+			}
+			if !has && best >= 0 && m.combos[best].peak >= 2 {
+				m.combos[best].kept = true
+				ignored -= m.combos[best].n
+			}
+		}
+	}
+	// Refine each kept pair's mode by the median of the differences within
+	// the radius of the mode. The records with few candidates usually
+	// suffice (and save a pass over the index); popular keys are walked
+	// again only when they do not.
+	radiusOf := func(ci int) int64 { return max(2*m.comboQuantum(ci), 20*int64(time.Millisecond)) }
+	near := make([][]int64, ncombo)
+	again := false
+	for ci := range m.combos {
+		c := &m.combos[ci]
+		if !c.kept {
+			continue
+		}
+		radius := radiusOf(ci)
+		for _, d := range c.few {
+			if abs64(d-c.mode) <= radius {
+				near[ci] = append(near[ci], d)
+			}
+		}
+		c.few = nil
+		if len(near[ci]) < 100 {
+			near[ci] = near[ci][:0]
+			again = true
+		}
+	}
+	if again {
+		redo := make([]bool, ncombo)
+		for ci := range m.combos {
+			redo[ci] = m.combos[ci].kept && len(near[ci]) == 0
+		}
+		m.forEachCandidate(func(_ int64, ds []int64, cs []int, _ float64) {
+			for i, d := range ds {
+				if c := cs[i]; redo[c] && abs64(d-m.combos[c].mode) <= radiusOf(c) {
+					near[c] = append(near[c], d)
+				}
+			}
+		})
+	}
+	best := -1
+	for ci := range m.combos {
+		c := &m.combos[ci]
+		c.hist = nil
+		if !c.kept {
+			continue
+		}
+		global := c.mode
+		if len(near[ci]) > 0 {
+			global = medianInt(near[ci])
+		}
+		c.ref = reference{global: global}
+		m.localReference(c)
+		res.LocalBuckets += countHave(c)
+		if best < 0 || c.peak > m.combos[best].peak {
+			best = ci
+		}
+		a, b := ci, 0
+		if m.eds != nil {
+			a, b = ci/len(m.eds), ci%len(m.eds)
+			m.targets[a] = append(m.targets[a], b)
+		} else {
+			m.targets[0] = []int{0}
+		}
+		label := "all records"
+		if m.eds != nil {
+			label = ExporterPair{Pre: m.eds[a], Post: m.eds[b]}.String()
+		}
+		res.Notes = append(res.Notes, fmt.Sprintf("pairing reference offset %s s for %s, from %d candidate differences (%d near the mode)",
+			signedSeconds(global), label, c.n, len(near[ci])))
+		if abs64(global) > m.win*3/4 {
+			res.Notes = append(res.Notes, fmt.Sprintf("the offset of %s (%s s) is close to the window (%v): pairs beyond it are lost; widen --window",
+				label, signedSeconds(global), time.Duration(m.win)))
+		}
+		if len(c.ref.val) > 0 {
+			lo, hi := slices.Min(c.ref.val), slices.Max(c.ref.val)
+			if hi-lo > m.comboQuantum(ci) {
+				res.Notes = append(res.Notes, fmt.Sprintf("the offset of %s varies over the capture (%s s to %s s, tracked per minute from unambiguous keys); pairing follows it",
+					label, signedSeconds(lo), signedSeconds(hi)))
+			}
+		}
+	}
+	res.OffsetNs, res.HasOffset = m.combos[best].ref.global, true
+	if ignored > 0 {
+		res.Notes = append(res.Notes, fmt.Sprintf("ignored %d candidate differences between exporter pairs that share no sessions (no common offset)", ignored))
+	}
+}
+
+// densest returns the weight of the densest run of wb bins of hist and the
+// centre of that run as a difference in ns.
+func densest(hist []float64, wb int, bw, win int64) (peak float64, mode int64) {
+	sum := 0.0
+	for i := 0; i < wb; i++ {
+		sum += hist[i]
+	}
+	best, bestAt := sum, 0
+	for i := wb; i < len(hist); i++ {
+		sum += hist[i] - hist[i-wb]
+		if sum > best+1e-9 {
+			best, bestAt = sum, i-wb+1
+		}
+	}
+	return best, int64(bestAt)*bw - win + int64(wb)*bw/2
+}
+
+func countHave(c *combo) int { return c.ref.buckets }
+
+// localReference tracks the offset of c per minute from its unambiguous
+// keys (exactly one candidate): the median of each minute with at least
+// minBucket of them, interpolated linearly between minutes.
+func (m *matcher) localReference(c *combo) {
+	unique := c.unique
+	c.unique = nil
+	if len(unique) < 2*minBucket {
+		return
+	}
+	t0, t1 := unique[0].t, unique[0].t
+	for _, s := range unique {
+		t0, t1 = min(t0, s.t), max(t1, s.t)
+	}
+	width := int64(bucketWidth)
+	for (t1-t0)/width > 100_000 {
+		width *= 2
+	}
+	nbk := int((t1-t0)/width) + 1
+	if nbk < 2 {
+		return
+	}
+	slices.SortFunc(unique, func(a, b sample) int {
+		if a.t != b.t {
+			return compareI64(a.t, b.t)
+		}
+		return compareI64(a.d, b.d)
+	})
+	val := make([]int64, nbk)
+	have := make([]bool, nbk)
+	var ds []int64
+	found := 0
+	for i := 0; i < len(unique); {
+		b := (unique[i].t - t0) / width
+		j := i
+		ds = ds[:0]
+		for j < len(unique) && (unique[j].t-t0)/width == b {
+			ds = append(ds, unique[j].d)
+			j++
+		}
+		if len(ds) >= minBucket {
+			val[b], have[b] = medianInt(ds), true
+			found++
+		}
+		i = j
+	}
+	if found < 2 {
+		return
+	}
+	last := -1
+	for b := 0; b < nbk; b++ {
+		if !have[b] {
+			continue
+		}
+		if last < 0 {
+			for k := 0; k < b; k++ {
+				val[k] = val[b]
+			}
+		} else {
+			for k := last + 1; k < b; k++ {
+				val[k] = val[last] + (val[b]-val[last])*int64(k-last)/int64(b-last)
+			}
+		}
+		last = b
+	}
+	for k := last + 1; k < nbk; k++ {
+		val[k] = val[last]
+	}
+	c.ref = reference{global: c.ref.global, t0: t0, width: width, val: val, buckets: found}
+}
+
+func compareI64(a, b int64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// medianInt returns the median of xs (the mean of the two middle values for
+// even lengths, rounded down); xs is reordered.
+func medianInt(xs []int64) int64 {
+	slices.Sort(xs)
+	n := len(xs)
+	if n%2 == 1 {
+		return xs[n/2]
+	}
+	a, b := xs[n/2-1], xs[n/2]
+	return a + (b-a)/2
+}

@@ -1,0 +1,535 @@
+package match
+
+import (
+	"cmp"
+	"slices"
+	"time"
+)
+
+// edge is a candidate pair within one group, ranked for the greedy pass:
+// first whether both records are of the same kind (first segment or
+// continuation), then by closeness to the reference offset in units of the
+// quantum (start times closer than the precision cannot be told apart),
+// then by whether the packet and octet counters agree, then by the exact
+// closeness.
+type edge struct {
+	// key packs the order: kinds differ (1 bit), cost/quantum (26 bits,
+	// saturating), counters disagree (1 bit), cost in ns (36 bits,
+	// saturating at 68.7 s).
+	key  uint64
+	p, q int32 // positions in the group's pre and post entries
+}
+
+func edgeKey(cost, quantum int64, disagree, kindsDiffer bool) uint64 {
+	r := min(uint64(cost/quantum), 1<<26-1)
+	k := r<<37 | min(uint64(cost), 1<<36-1)
+	if disagree {
+		k |= 1 << 36
+	}
+	if kindsDiffer {
+		k |= 1 << 63
+	}
+	return k
+}
+
+func (m *matcher) pairAll() {
+	m.preMatch = make([]int32, len(m.pre.ent))
+	for i := range m.preMatch {
+		m.preMatch[i] = -1
+	}
+	m.used = make([]uint64, (len(m.recs)+63)/64)
+	var edges, tmp []edge
+	var more []bool
+	var cnt *[1 << 16]int32 // allocated by sortEdges when a group needs it
+	for g := 0; g < m.ngroups; g++ {
+		P, Q := m.pre.group(g), m.post.group(g)
+		if len(P) == 0 || len(Q) == 0 {
+			continue
+		}
+		pb, qb := int(m.pre.off[g]), int(m.post.off[g])
+		if len(P) == 1 && len(Q) == 1 {
+			if abs64(Q[0].t-P[0].t) <= m.win && compatible(P[0].app, Q[0].app) && m.kept(P[0].ed(), Q[0].ed()) &&
+				!m.isUsed(P[0].rec) && !m.isUsed(Q[0].rec) {
+				m.preMatch[pb] = int32(qb)
+				m.setUsed(P[0].rec)
+				m.setUsed(Q[0].rec)
+			}
+			continue
+		}
+		// First segments first, in rounds of global greedy by closeness.
+		more = slices.Grow(more[:0], len(P))[:len(P)]
+		for i := range more {
+			more[i] = !m.preCont[pb+i]
+		}
+		for round := 0; round < maxRounds; round++ {
+			edges = edges[:0]
+			for i := range P {
+				if !more[i] || m.isUsed(P[i].rec) {
+					continue
+				}
+				var full bool
+				edges, full = m.edgesOf(edges, int32(i), &P[i], Q, qb, pb)
+				more[i] = full
+			}
+			if len(edges) == 0 {
+				break
+			}
+			tmp, cnt = sortEdges(edges, tmp, cnt)
+			paired := 0
+			for _, e := range edges {
+				if m.take(P, Q, pb, qb, int(e.p), int(e.q)) {
+					paired++
+				}
+			}
+			if paired == 0 {
+				break
+			}
+		}
+		// Then continuations. A continuation follows its session's chain:
+		// it pairs with the post record continuing the partner of its
+		// predecessor (in time order, so chains of several segments
+		// follow). Those without a chain then take their best candidates by
+		// global greedy, and chains are followed once more from them.
+		for pass := 0; pass < 2; pass++ {
+			for i := range P {
+				if m.preCont[pb+i] && !m.isUsed(P[i].rec) {
+					if c := m.chain(P, Q, pb, qb, i); c >= 0 {
+						m.take(P, Q, pb, qb, i, c)
+					}
+				}
+			}
+			edges = edges[:0]
+			for i := range P {
+				if m.preCont[pb+i] && !m.isUsed(P[i].rec) {
+					edges, _ = m.edgesOf(edges, int32(i), &P[i], Q, qb, pb)
+				}
+			}
+			tmp, cnt = sortEdges(edges, tmp, cnt)
+			for _, e := range edges {
+				m.take(P, Q, pb, qb, int(e.p), int(e.q))
+			}
+		}
+	}
+}
+
+// chain returns the position in Q of the free post record that continues
+// the partner of the record P[i] continues, or -1.
+func (m *matcher) chain(P, Q []entry, pb, qb, i int) int {
+	p0 := m.prePred[pb+i]
+	if p0 < 0 || m.preMatch[p0] < 0 {
+		return -1
+	}
+	q := m.postSucc[m.preMatch[p0]]
+	if q < 0 {
+		return -1
+	}
+	c := int(q) - qb
+	p := &P[i]
+	if m.isUsed(Q[c].rec) || abs64(Q[c].t-p.t) > m.win || !compatible(p.app, Q[c].app) || !m.kept(p.ed(), Q[c].ed()) {
+		return -1
+	}
+	return c
+}
+
+// take pairs P[i] with Q[c] unless either record is used already.
+func (m *matcher) take(P, Q []entry, pb, qb, i, c int) bool {
+	pr, qr := P[i].rec, Q[c].rec
+	if m.isUsed(pr) || m.isUsed(qr) {
+		return false
+	}
+	m.preMatch[pb+i] = int32(qb + c)
+	m.setUsed(pr)
+	m.setUsed(qr)
+	return true
+}
+
+// edgesOf appends up to edgeCap edges per post exporter domain of pre entry
+// p (position i in its group) to the free, compatible post entries Q within
+// the window, nearest to the reference of their exporter pair first. full
+// reports whether the cap cut a list (so a later round may find more).
+func (m *matcher) edgesOf(edges []edge, i int32, p *entry, Q []entry, qb, pb int) ([]edge, bool) {
+	pcont := m.preCont[pb+int(i)]
+	lo, hi := m.window(Q, p.t)
+	if lo == hi {
+		return edges, false
+	}
+	full := false
+	a := p.ed()
+	for _, b := range m.targets[a] {
+		target := p.t + m.combos[m.comboOf(a, b)].ref.at(p.t)
+		pos := lo + lowerBound(Q[lo:hi], target)
+		x, y := pos-1, pos
+		n := 0
+		for x >= lo || y < hi {
+			var c int
+			if y >= hi || (x >= lo && target-Q[x].t <= Q[y].t-target) {
+				c = x
+				x--
+			} else {
+				c = y
+				y++
+			}
+			q := &Q[c]
+			if m.isUsed(q.rec) || !compatible(p.app, q.app) || q.ed() != b {
+				continue
+			}
+			if n == edgeCap {
+				full = true
+				break
+			}
+			cost := abs64(q.t - target)
+			edges = append(edges, edge{key: edgeKey(cost, m.quantumOf(a, b), p.counters() != q.counters(), pcont != m.postCont[qb+c]), p: i, q: int32(c)})
+			n++
+		}
+	}
+	return edges, full
+}
+
+// best returns the position in Q[lo:hi] of p's candidate closest to the
+// reference of its exporter pair, skipping position skip, and that
+// distance; -1 when there is none.
+func (m *matcher) best(p *entry, Q []entry, lo, hi, skip int) (int, int64) {
+	bestPos, bestCost := -1, int64(0)
+	a := p.ed()
+	for _, b := range m.targets[a] {
+		target := p.t + m.combos[m.comboOf(a, b)].ref.at(p.t)
+		pos := lo + lowerBound(Q[lo:hi], target)
+		x, y := pos-1, pos
+		for x >= lo || y < hi {
+			var c int
+			if y >= hi || (x >= lo && target-Q[x].t <= Q[y].t-target) {
+				c = x
+				x--
+			} else {
+				c = y
+				y++
+			}
+			q := &Q[c]
+			if c == skip || !compatible(p.app, q.app) || q.ed() != b {
+				continue
+			}
+			if cost := abs64(q.t - target); bestPos < 0 || cost < bestCost {
+				bestPos, bestCost = c, cost
+			}
+			break
+		}
+	}
+	return bestPos, bestCost
+}
+
+// collectPairs turns preMatch into Pairs with their confidence.
+func (m *matcher) collectPairs(res *Result) {
+	n := 0
+	for _, q := range m.preMatch {
+		if q >= 0 {
+			n++
+		}
+	}
+	res.Pairs = make([]Pair, 0, n)
+	for g := 0; g < m.ngroups; g++ {
+		P, Q := m.pre.group(g), m.post.group(g)
+		pb, qb := int(m.pre.off[g]), int(m.post.off[g])
+		for i := range P {
+			p := &P[i]
+			qi := m.preMatch[pb+i]
+			if qi < 0 {
+				continue
+			}
+			qpos := int(qi) - qb
+			q := &Q[qpos]
+			lo, hi := m.window(Q, p.t)
+			k := m.count(g, Q, lo, hi, p.app)
+			ru := int64(-1)
+			if hi-lo > 1 {
+				if c, cost := m.best(p, Q, lo, hi, qpos); c >= 0 {
+					ru = cost
+				}
+			}
+			res.Pairs = append(res.Pairs, Pair{Pre: p.rec, Post: q.rec, DeltaNs: q.t - p.t, Candidates: int32(k), RunnerUpNs: ru,
+				Continuation: m.preCont[pb+i] || m.postCont[int(qi)]})
+		}
+	}
+	sortPairs(res.Pairs)
+}
+
+// continuations marks the entries of x that continue an earlier record of
+// the same 5-tuple from the same exporter domain: they start at most contGap
+// after that record's end (or up to a second before it, the precision of
+// coarse encodings). An exporter splits a long session at its active
+// timeout on its own schedule, so the start times of continuation records
+// differ between exporters by more than their clocks do. pred holds, for
+// each continuation, the position of the record it continues (else -1).
+func (m *matcher) continuations(x *index) (cont []bool, pred []int32) {
+	cont = make([]bool, len(x.ent))
+	pred = make([]int32, len(x.ent))
+	for i := range pred {
+		pred[i] = -1
+	}
+	var last map[uint64]int32
+	mark := func(es []entry, base, i, j int) {
+		prev := &m.recs[es[j].rec]
+		if prev.HasEnd {
+			gap := es[i].t - int64(prev.End)
+			if gap >= -int64(time.Second) && gap <= int64(contGap) {
+				cont[base+i], pred[base+i] = true, int32(base+j)
+			}
+		}
+	}
+	for g := 0; g < m.ngroups; g++ {
+		es := x.group(g)
+		if len(es) < 2 {
+			continue
+		}
+		base := int(x.off[g])
+		if len(es) <= 16 {
+			// Small keys: look back directly.
+			for i := 1; i < len(es); i++ {
+				for j := i - 1; j >= 0; j-- {
+					if es[j].cli == es[i].cli {
+						mark(es, base, i, j)
+						break
+					}
+				}
+			}
+			continue
+		}
+		// Clearing a map costs its capacity: start afresh after a large key.
+		if last == nil || len(last) > 4096 {
+			last = make(map[uint64]int32, len(es))
+		} else {
+			clear(last)
+		}
+		for i := range es {
+			if j, ok := last[es[i].cli]; ok {
+				mark(es, base, i, int(j))
+			}
+			last[es[i].cli] = int32(i)
+		}
+	}
+	return cont, pred
+}
+
+// sortPairs orders pairs by pre, then post record index (a stable LSD radix
+// sort on the two indices: linear time for the million-pair case).
+func sortPairs(ps []Pair) {
+	if len(ps) < 256 {
+		slices.SortFunc(ps, func(a, b Pair) int {
+			if c := cmp.Compare(a.Pre, b.Pre); c != 0 {
+				return c
+			}
+			return cmp.Compare(a.Post, b.Post)
+		})
+		return
+	}
+	tmp := make([]Pair, len(ps))
+	src, dst := ps, tmp
+	for _, f := range []func(*Pair) uint32{
+		func(p *Pair) uint32 { return uint32(p.Post) },
+		func(p *Pair) uint32 { return uint32(p.Post) >> 16 },
+		func(p *Pair) uint32 { return uint32(p.Pre) },
+		func(p *Pair) uint32 { return uint32(p.Pre) >> 16 },
+	} {
+		var cnt [1 << 16]int
+		for i := range src {
+			cnt[f(&src[i])&0xffff]++
+		}
+		sum := 0
+		for i, c := range cnt {
+			cnt[i] = sum
+			sum += c
+		}
+		for i := range src {
+			d := f(&src[i]) & 0xffff
+			dst[cnt[d]] = src[i]
+			cnt[d]++
+		}
+		src, dst = dst, src
+	}
+	// Four passes: the result is back in ps.
+}
+
+// allPairs lists every candidate pair (many-to-many), as the old script did.
+func (m *matcher) allPairs(res *Result) {
+	m.preMatch = make([]int32, len(m.pre.ent))
+	for i := range m.preMatch {
+		m.preMatch[i] = -1
+	}
+	m.used = make([]uint64, (len(m.recs)+63)/64)
+	seen := map[[2]int32]bool{} // pairs found both ways (records indexed in both directions)
+	for g := 0; g < m.ngroups; g++ {
+		P, Q := m.pre.group(g), m.post.group(g)
+		if len(P) == 0 || len(Q) == 0 {
+			continue
+		}
+		pb, qb := int(m.pre.off[g]), int(m.post.off[g])
+		for i, p := range P {
+			lo, hi := m.window(Q, p.t)
+			k := m.count(g, Q, lo, hi, p.app)
+			for c := lo; c < hi; c++ {
+				q := Q[c]
+				if !compatible(p.app, q.app) {
+					continue
+				}
+				if p.dual() && q.dual() {
+					if seen[[2]int32{p.rec, q.rec}] {
+						continue
+					}
+					seen[[2]int32{p.rec, q.rec}] = true
+				}
+				res.Pairs = append(res.Pairs, Pair{Pre: p.rec, Post: q.rec, DeltaNs: q.t - p.t, Candidates: int32(k), RunnerUpNs: -1,
+					Continuation: m.preCont[pb+i] || m.postCont[qb+c]})
+				m.preMatch[pb+i] = int32(qb + c)
+				m.setUsed(p.rec)
+				m.setUsed(q.rec)
+			}
+		}
+	}
+	sortPairs(res.Pairs)
+}
+
+// collectUnmatched explains every record of either side left without a
+// partner. A record indexed both ways gets the more telling of its two
+// reasons.
+func (m *matcher) collectUnmatched(res *Result) {
+	dualPre, dualPost := map[int32]int{}, map[int32]int{}
+	add := func(list *[]Unmatched, dual map[int32]int, e *entry, u Unmatched) {
+		if !e.dual() {
+			*list = append(*list, u)
+			return
+		}
+		if i, ok := dual[e.rec]; ok {
+			if reasonRank(u.Why) > reasonRank((*list)[i].Why) {
+				(*list)[i] = u
+			}
+			return
+		}
+		dual[e.rec] = len(*list)
+		*list = append(*list, u)
+	}
+	for g := 0; g < m.ngroups; g++ {
+		P, Q := m.pre.group(g), m.post.group(g)
+		for i := range P {
+			if !m.isUsed(P[i].rec) {
+				add(&res.UnmatchedPre, dualPre, &P[i], m.why(g, P[i], Q, 1))
+			}
+		}
+		for i := range Q {
+			if !m.isUsed(Q[i].rec) {
+				add(&res.UnmatchedPost, dualPost, &Q[i], m.why(g, Q[i], P, -1))
+			}
+		}
+	}
+	byIndex := func(a, b Unmatched) int { return cmp.Compare(a.Index, b.Index) }
+	slices.SortFunc(res.UnmatchedPre, byIndex)
+	slices.SortFunc(res.UnmatchedPost, byIndex)
+}
+
+// reasonRank orders reasons by how much they tell: a record with candidates
+// says more than one without.
+func reasonRank(r Reason) int {
+	switch r {
+	case ReasonTaken:
+		return 5
+	case ReasonOtherExporter:
+		return 4
+	case ReasonOutsideWindow:
+		return 3
+	case ReasonAppDiffers:
+		return 2
+	case ReasonNoKey:
+		return 1
+	}
+	return 0
+}
+
+// kept reports whether records of pre exporter domain a and post exporter
+// domain b may pair.
+func (m *matcher) kept(a, b int) bool {
+	if len(m.combos) == 0 {
+		return false
+	}
+	return m.combos[m.comboOf(a, b)].kept
+}
+
+// why explains entry e of one side, given the other side's entries O of the
+// same group; dir is +1 for a pre record (delta = other - e) and -1 for a
+// post record (delta = e - other).
+func (m *matcher) why(g int, e entry, O []entry, dir int64) Unmatched {
+	u := Unmatched{Index: e.rec}
+	if len(O) == 0 {
+		u.Why = ReasonNoKey
+		return u
+	}
+	lo, hi := m.window(O, e.t)
+	if m.count(g, O, lo, hi, e.app) > 0 {
+		u.Why = ReasonOtherExporter
+		for j := lo; j < hi; j++ {
+			o := &O[j]
+			if !compatible(e.app, o.app) {
+				continue
+			}
+			a, b := e.ed(), o.ed()
+			if dir < 0 {
+				a, b = b, a
+			}
+			if m.kept(a, b) {
+				u.Why = ReasonTaken
+				break
+			}
+		}
+		return u
+	}
+	c := nearest(O, 0, len(O), e.t, e.app, -1)
+	if c < 0 {
+		u.Why = ReasonAppDiffers
+		return u
+	}
+	u.Why = ReasonOutsideWindow
+	u.NearestNs = dir * (O[c].t - e.t)
+	return u
+}
+
+// sortEdges sorts edges by key, stably (ties keep their order of
+// generation: by pre entry, then nearest first). Large slices use an LSD
+// radix sort on 16-bit digits, skipping digits all keys share. tmp and cnt
+// are scratch space, returned for reuse.
+func sortEdges(edges, tmp []edge, cnt *[1 << 16]int32) ([]edge, *[1 << 16]int32) {
+	if len(edges) < 4096 {
+		slices.SortStableFunc(edges, func(a, b edge) int { return cmp.Compare(a.key, b.key) })
+		return tmp, cnt
+	}
+	if cnt == nil {
+		cnt = new([1 << 16]int32)
+	}
+	tmp = slices.Grow(tmp[:0], len(edges))[:len(edges)]
+	var diff uint64
+	k0 := edges[0].key
+	for i := range edges {
+		diff |= edges[i].key ^ k0
+	}
+	src, dst := edges, tmp
+	for shift := uint(0); shift < 64; shift += 16 {
+		if (diff>>shift)&0xffff == 0 {
+			continue
+		}
+		clear(cnt[:])
+		for i := range src {
+			cnt[(src[i].key>>shift)&0xffff]++
+		}
+		var sum int32
+		for i, c := range cnt {
+			cnt[i] = sum
+			sum += c
+		}
+		for i := range src {
+			d := (src[i].key >> shift) & 0xffff
+			dst[cnt[d]] = src[i]
+			cnt[d]++
+		}
+		src, dst = dst, src
+	}
+	if &src[0] != &edges[0] {
+		copy(edges, src)
+	}
+	return tmp, cnt
+}

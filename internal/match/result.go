@@ -1,0 +1,126 @@
+package match
+
+import (
+	"fmt"
+	"strconv"
+	"time"
+)
+
+// Result is the outcome of Run. Record indices (int32) index the slice given
+// to Run; records are never copied.
+type Result struct {
+	Sides
+	Key      KeyFields
+	Window   time.Duration
+	AllPairs bool
+
+	Pairs         []Pair      // ordered by pre record index, then post record index
+	UnmatchedPre  []Unmatched // ordered by record index
+	UnmatchedPost []Unmatched
+
+	RecordsPre, RecordsPost int // records of each side, with or without a start time
+	Excluded                int // records in neither side (not in a selected domain or exporter)
+
+	// OffsetNs is the offset (post - pre) estimated from the candidate
+	// differences before pairing, for the exporter pair with the strongest
+	// evidence (Notes give each pair's); HasOffset is false when no record
+	// had a candidate. It is the pairing's reference, not the final
+	// statistic: compute that from the pairs (package stats).
+	OffsetNs  int64
+	HasOffset bool
+	// Samples is the number of candidate differences that fed the estimate
+	// (after capping popular keys).
+	Samples int
+	// LocalBuckets is the number of one-minute buckets (summed over exporter
+	// pairs) in which the offset was tracked from unambiguous keys (0: each
+	// exporter pair's overall offset was used throughout).
+	LocalBuckets int
+
+	Notes []string // one line each, for the analyst
+}
+
+// Pair is one pre/post pair (32 bytes).
+type Pair struct {
+	Pre, Post  int32 // record indices
+	Candidates int32 // post candidates the pre record had: same key, compatible app, within the window
+	// Continuation: the pre or the post record continues an earlier record
+	// of its 5-tuple at its exporter (a long session split by the active
+	// timeout). Each exporter splits on its own schedule, so the difference
+	// of such a pair says little about the clocks: leave these pairs out of
+	// the clock statistics (stats.Sample.Continuation does).
+	Continuation bool
+	DeltaNs      int64 // post start - pre start, in ns
+	// RunnerUpNs is how far the best other candidate lay from the reference
+	// offset (|delta - offset|, ns); -1 when the pre record had no other candidate.
+	// Compare with |DeltaNs - offset| to judge how clear the choice was.
+	RunnerUpNs int64
+}
+
+// Reason says why a record has no partner.
+type Reason uint8
+
+// Reasons. Records outside the selected domains are not unmatched: Run
+// only counts them (Result.Excluded).
+const (
+	ReasonNone          Reason = iota
+	ReasonNoStart              // the record carries no start time
+	ReasonNoKey                // no record with the same key on the other side
+	ReasonAppDiffers           // records with the same key on the other side all carry another app
+	ReasonOutsideWindow        // records with the same key exist, none within the window
+	ReasonTaken                // candidates within the window were all paired with closer records
+	ReasonOtherExporter        // candidates within the window only at exporters that share no sessions with this one
+)
+
+var reasonText = [...]string{
+	ReasonNone:          "",
+	ReasonNoStart:       "no start time",
+	ReasonNoKey:         "no record with the same key on the other side",
+	ReasonAppDiffers:    "records with the same key on the other side carry a different app",
+	ReasonOutsideWindow: "no candidate within the window",
+	ReasonTaken:         "candidates all taken by closer pairs",
+	ReasonOtherExporter: "candidates only at exporters that share no sessions with this record's exporter",
+}
+
+// String returns the reason's short text.
+func (r Reason) String() string {
+	if int(r) < len(reasonText) {
+		return reasonText[r]
+	}
+	return "unknown"
+}
+
+// Unmatched is a record without a partner.
+type Unmatched struct {
+	Index int32  // record index
+	Why   Reason //
+	// NearestNs is, for ReasonOutsideWindow, the difference (post - pre, ns)
+	// to the nearest record with the same key on the other side.
+	NearestNs int64
+}
+
+// Reason returns the reason in words, e.g.
+// "no candidate within the window (nearest at +7.2 s)".
+func (u Unmatched) Reason() string {
+	if u.Why == ReasonOutsideWindow {
+		return fmt.Sprintf("%s (nearest at %s s)", u.Why, signedSeconds(u.NearestNs))
+	}
+	return u.Why.String()
+}
+
+// signedSeconds formats ns as seconds rounded to the millisecond, with sign
+// and no trailing zeros: "+7.2", "-0.049".
+func signedSeconds(ns int64) string {
+	ms := (ns + sign(ns)*int64(time.Millisecond)/2) / int64(time.Millisecond)
+	s := strconv.FormatFloat(float64(ms)/1000, 'f', -1, 64)
+	if ms >= 0 {
+		s = "+" + s
+	}
+	return s
+}
+
+func sign(x int64) int64 {
+	if x < 0 {
+		return -1
+	}
+	return 1
+}

@@ -1,0 +1,152 @@
+package report_test
+
+import (
+	"math"
+	"net/netip"
+	"testing"
+
+	"netflowtimedifference/internal/flow"
+	"netflowtimedifference/internal/report"
+)
+
+func pairsWith(deltas ...float64) []report.Pair {
+	ps := make([]report.Pair, len(deltas))
+	for i, d := range deltas {
+		r := &flow.Record{Start: flow.UnixMilli(int64(i) * 1000), StartEnc: flow.EncMilliseconds}
+		ps[i] = report.Pair{Pre: r, DeltaMs: d}
+	}
+	return ps
+}
+
+func TestDeltaHistogram(t *testing.T) {
+	t.Run("few pairs span min to max in nice bins", func(t *testing.T) {
+		// 0..9 ms into at most 5 bins: width 2 (9/5 = 1.8 -> 2), bins 0..2 .. 8..10.
+		h := report.DeltaHistogram(pairsWith(0, 1, 2, 3, 4, 5, 6, 7, 8, 9), 5)
+		if h.Width != 2 || len(h.Bins) != 5 || h.Total != 10 {
+			t.Fatalf("width %v, %d bins, total %d", h.Width, len(h.Bins), h.Total)
+		}
+		for i, b := range h.Bins {
+			if b.Count != 2 || b.Low != float64(2*i) {
+				t.Errorf("bin %d = %+v, want 2 pairs from %d", i, b, 2*i)
+			}
+		}
+		if h.Bins[0].Label != "0 .. 2" {
+			t.Errorf("label %q", h.Bins[0].Label)
+		}
+	})
+	t.Run("identical differences give one bin of the finest width", func(t *testing.T) {
+		h := report.DeltaHistogram(pairsWith(5000, 5000, 5000), 40)
+		if len(h.Bins) != 1 || h.Bins[0].Count != 3 || h.Width != 0.001 {
+			t.Errorf("%+v", h)
+		}
+	})
+	t.Run("tails beyond the 0.5 and 99.5 percentiles go to outer bins", func(t *testing.T) {
+		d := make([]float64, 0, 1000)
+		for i := range 998 {
+			d = append(d, 5000+float64(i%10))
+		}
+		d = append(d, -3000, 90000)
+		h := report.DeltaHistogram(pairsWith(d...), 40)
+		first, last := h.Bins[0], h.Bins[len(h.Bins)-1]
+		if !math.IsInf(first.Low, -1) || first.Count != 1 || first.Label != "< 5000" {
+			t.Errorf("first bin %+v", first)
+		}
+		if !math.IsInf(last.High, 1) || last.Count != 1 {
+			t.Errorf("last bin %+v", last)
+		}
+		sum := 0
+		for _, b := range h.Bins {
+			sum += b.Count
+		}
+		if sum != 1000 {
+			t.Errorf("bins hold %d pairs, want 1000", sum)
+		}
+	})
+	t.Run("a large input is counted in full", func(t *testing.T) {
+		d := make([]float64, 200_000)
+		for i := range d {
+			d[i] = float64(i % 7)
+		}
+		h := report.DeltaHistogram(pairsWith(d...), 40)
+		sum := 0
+		for _, b := range h.Bins {
+			sum += b.Count
+		}
+		if sum != len(d) || h.Total != len(d) {
+			t.Errorf("bins hold %d of %d pairs", sum, len(d))
+		}
+	})
+	t.Run("continuation pairs are not counted", func(t *testing.T) {
+		ps := pairsWith(1, 2, 3000)
+		ps[2].Continuation = true
+		h := report.DeltaHistogram(ps, 10)
+		if h.Total != 2 || h.Bins[len(h.Bins)-1].High > 3 {
+			t.Errorf("%+v", h)
+		}
+		if s := report.DeltaSeries(ps, 10); len(s) != 2 {
+			t.Errorf("series %+v includes the continuation pair", s)
+		}
+	})
+	t.Run("NaN differences are not counted", func(t *testing.T) {
+		if h := report.DeltaHistogram(pairsWith(math.NaN()), 10); h.Total != 0 || len(h.Bins) != 0 {
+			t.Errorf("%+v", h)
+		}
+	})
+}
+
+func TestDeltaSeries(t *testing.T) {
+	t.Run("few pairs are all kept in time order", func(t *testing.T) {
+		ps := pairsWith(3, 1, 2)
+		ps[0].Pre.Start, ps[2].Pre.Start = ps[2].Pre.Start, ps[0].Pre.Start
+		s := report.DeltaSeries(ps, 10)
+		if len(s) != 3 || s[0].DeltaMs != 2 || s[2].DeltaMs != 3 {
+			t.Errorf("%+v", s)
+		}
+	})
+	t.Run("many pairs keep each slice's extremes, so an outlier survives", func(t *testing.T) {
+		d := make([]float64, 10000)
+		for i := range d {
+			d[i] = 5000
+		}
+		d[7777] = -40
+		s := report.DeltaSeries(pairsWith(d...), 100)
+		if len(s) > 100 {
+			t.Fatalf("%d points, want at most 100", len(s))
+		}
+		found := false
+		for _, p := range s {
+			found = found || p.DeltaMs == -40
+		}
+		if !found {
+			t.Errorf("the outlier is not in the sample")
+		}
+	})
+}
+
+func TestPairLine(t *testing.T) {
+	ps := pairsWith(112)
+	p := &ps[0]
+	p.Pre.Domain, p.Pre.Frame, p.Pre.Set, p.Pre.Flow = 310, 5, 1, 3
+	post := *p.Pre
+	p.Post = &post
+	p.Post.Domain, p.Post.Frame, p.Post.Flow = 320, 9, 1
+	p.Pre.Proto = 6
+	p.Pre.App = "facebook"
+	p.Pre.Dst = netip.MustParseAddr("157.240.25.63")
+	p.Post.Dst = p.Pre.Dst
+	p.Pre.DstPort, p.Post.DstPort = 443, 443
+	if got, want := report.PairLine(p, false), "domain 310 frame 5 flow 3 <=> domain 320 frame 9 flow 1: 157.240.25.63:443 tcp facebook, difference 112 ms"; got != want {
+		t.Errorf("got  %q\nwant %q", got, want)
+	}
+	// A return-direction pair: the server is the common source.
+	p.Pre.Src, p.Post.Src = netip.MustParseAddr("2001:db8::1"), netip.MustParseAddr("2001:db8::1")
+	p.Pre.SrcPort, p.Post.SrcPort = 443, 443
+	p.Post.Dst = netip.MustParseAddr("203.0.113.7")
+	p.Pre.Set = 2
+	p.Pre.File, p.Post.File = "pre.pcap", "post.pcap"
+	p.DeltaMs = -0.25
+	p.Continuation = true
+	if got, want := report.PairLine(p, true), "domain 310 frame 5 (pre.pcap) set 2 flow 3 <=> domain 320 frame 9 (post.pcap) flow 1: from [2001:db8::1]:443 tcp facebook, difference -0.25 ms (continuation)"; got != want {
+		t.Errorf("got  %q\nwant %q", got, want)
+	}
+}

@@ -1,0 +1,276 @@
+package docx
+
+import (
+	"archive/zip"
+	"bytes"
+	"context"
+	"encoding/xml"
+	"errors"
+	"image/png"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"netflowtimedifference/internal/report"
+	"netflowtimedifference/internal/report/reporttest"
+)
+
+func render(t *testing.T, m *report.Model, opt Options) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := Write(context.Background(), &buf, m, opt); err != nil {
+		t.Fatalf("Write: %v", err)
+	}
+	return buf.Bytes()
+}
+
+func entries(t *testing.T, data []byte) map[string][]byte {
+	t.Helper()
+	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		t.Fatalf("not a zip: %v", err)
+	}
+	out := map[string][]byte{}
+	for _, f := range zr.File {
+		rc, err := f.Open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := io.ReadAll(rc)
+		rc.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[f.Name] = b
+	}
+	return out
+}
+
+// paragraphs returns the text of each w:p of document.xml, decoded by
+// encoding/xml (so escapes are undone exactly as Word would).
+func paragraphs(t *testing.T, docXML []byte) []string {
+	t.Helper()
+	dec := xml.NewDecoder(bytes.NewReader(docXML))
+	var paras []string
+	var cur strings.Builder
+	inText := false
+	for {
+		tok, err := dec.Token()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatalf("document.xml is not well-formed XML: %v", err)
+		}
+		switch el := tok.(type) {
+		case xml.StartElement:
+			if el.Name.Local == "t" {
+				inText = true
+			}
+		case xml.EndElement:
+			switch el.Name.Local {
+			case "t":
+				inText = false
+			case "p":
+				paras = append(paras, cur.String())
+				cur.Reset()
+			}
+		case xml.CharData:
+			if inText {
+				cur.Write(el)
+			}
+		}
+	}
+	return paras
+}
+
+func contains(paras []string, want string) bool {
+	for _, p := range paras {
+		if p == want {
+			return true
+		}
+	}
+	return false
+}
+
+func TestPackageHasThePartsWordNeeds(t *testing.T) {
+	e := entries(t, render(t, reporttest.Model(10), Options{}))
+	for _, name := range []string{"[Content_Types].xml", "_rels/.rels", "word/document.xml", "word/_rels/document.xml.rels",
+		"word/styles.xml", "word/settings.xml", "docProps/core.xml", "docProps/app.xml", "word/media/image1.png", "word/media/image2.png"} {
+		if _, ok := e[name]; !ok {
+			t.Errorf("missing part %s", name)
+		}
+	}
+	for name, b := range e {
+		if strings.HasSuffix(name, ".xml") || strings.HasSuffix(name, ".rels") {
+			if err := xml.NewDecoder(bytes.NewReader(b)).Decode(new(struct{})); err != nil {
+				t.Errorf("%s is not well-formed: %v", name, err)
+			}
+		}
+	}
+	for _, img := range []string{"word/media/image1.png", "word/media/image2.png"} {
+		if _, err := png.Decode(bytes.NewReader(e[img])); err != nil {
+			t.Errorf("%s is not a PNG: %v", img, err)
+		}
+	}
+	doc := string(e["word/document.xml"])
+	for _, rid := range []string{`r:embed="rIdImage1"`, `r:embed="rIdImage2"`} {
+		if !strings.Contains(doc, rid) {
+			t.Errorf("document.xml does not show the picture %s", rid)
+		}
+	}
+}
+
+func TestDocumentHasVerdictAndOldStylePairLines(t *testing.T) {
+	m := reporttest.Model(10)
+	m.Params.Inputs = []string{"capture.pcap"}
+	paras := paragraphs(t, entries(t, render(t, m, Options{}))["word/document.xml"])
+	for _, want := range []string{
+		"nftimediff test report",
+		"OUT OF SYNC: Exporter 192.0.2.2 (domain 320) runs 5.001 s ahead of 192.0.2.1 (domain 310).",
+		// The issue's example line, literally.
+		"domain 310 frame 5 flow 3 <=> domain 320 frame 9 flow 1: 157.240.25.63:443 tcp facebook, difference 112 ms",
+		"domain 310 frame 101 flow 2 <=> domain 320 frame 201 flow 2: 198.51.100.1:443 tcp " + reporttest.AppFormula + ", difference 5001 ms",
+		"domain 310 frame 102 flow 3 <=> domain 320 frame 202 flow 3: 198.51.100.2:443 tcp " + reporttest.AppMarkup + ", difference 5002 ms",
+		"domain 310 frame 104 flow 5 <=> domain 320 frame 204 flow 5: 198.51.100.4:443 tcp facebook, difference 5001 ms (continuation)",
+		"All 10 pairs, one line each: pre record <=> post record: socket, protocol, application, difference post - pre.",
+	} {
+		if !contains(paras, want) {
+			t.Errorf("document lacks the paragraph %q", want)
+		}
+	}
+	n := 0
+	for _, p := range paras {
+		if strings.HasPrefix(p, "domain ") && strings.Contains(p, " <=> ") {
+			n++
+		}
+	}
+	if n != 10 {
+		t.Errorf("%d pair lines, want 10", n)
+	}
+}
+
+func TestPairListIsCappedWithAPointerToTheXLSX(t *testing.T) {
+	m := reporttest.Model(30)
+	paras := paragraphs(t, entries(t, render(t, m, Options{PairLines: 12, XLSXName: "capture-nftimediff.xlsx"}))["word/document.xml"])
+	n := 0
+	for _, p := range paras {
+		if strings.HasPrefix(p, "domain ") && strings.Contains(p, " <=> ") {
+			n++
+		}
+	}
+	if n != 12 {
+		t.Errorf("%d pair lines, want 12", n)
+	}
+	for _, want := range []string{
+		"The first 12 of 30 pairs, one line each (pre record <=> post record: socket, protocol, application, difference post - pre). The list is cut at 12 lines; all pairs are in the XLSX report capture-nftimediff.xlsx, sheet Pairs.",
+		"... 18 more pairs in the XLSX report capture-nftimediff.xlsx.",
+	} {
+		if !contains(paras, want) {
+			t.Errorf("document lacks %q", want)
+		}
+	}
+}
+
+func TestHostileTextIsEscapedAndControlCharactersShown(t *testing.T) {
+	m := reporttest.Model(3)
+	m.Pairs[0].Pre.App = "a\x01b\uFFFEc]]>"
+	m.Notes = append(m.Notes, `<w:p>&amp;`)
+	doc := entries(t, render(t, m, Options{}))["word/document.xml"]
+	paras := paragraphs(t, doc)
+	if !contains(paras, "domain 310 frame 5 flow 3 <=> domain 320 frame 9 flow 1: 157.240.25.63:443 tcp a\u2401b\uFFFDc]]>, difference 112 ms") {
+		t.Errorf("control characters are not shown visibly")
+	}
+	if !contains(paras, "•\u00a0<w:p>&amp;") {
+		t.Errorf("markup in a note is not kept literally")
+	}
+	if bytes.Contains(doc, []byte("<b>&")) {
+		t.Errorf("raw markup leaked into document.xml")
+	}
+}
+
+func TestCancelledContextStopsTheWrite(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := Write(ctx, io.Discard, reporttest.Model(10), Options{}); !errors.Is(err, context.Canceled) {
+		t.Errorf("err = %v, want context.Canceled", err)
+	}
+}
+
+func TestNoPairsStillGivesADocument(t *testing.T) {
+	m := reporttest.Model(0)
+	m.Overall = report.Clock{Label: "all"}
+	m.Verdict = report.Verdict{Code: "undetermined", Summary: "No pairs."}
+	paras := paragraphs(t, entries(t, render(t, m, Options{}))["word/document.xml"])
+	if !contains(paras, "No pairs were found.") || !contains(paras, "UNDETERMINED: No pairs.") {
+		t.Errorf("paragraphs = %q", paras)
+	}
+}
+
+func TestLibreOfficeConvertsTheDocumentToPDF(t *testing.T) {
+	soffice, err := exec.LookPath("soffice")
+	if err != nil {
+		t.Skip("LibreOffice (soffice) is not installed; apt-get install libreoffice-writer-nogui to run this test")
+	}
+	if testing.Short() {
+		t.Skip("-short: skipping the LibreOffice conversion")
+	}
+	dir := t.TempDir()
+	in := filepath.Join(dir, "report.docx")
+	if err := os.WriteFile(in, render(t, reporttest.Model(200), Options{}), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
+	defer cancel()
+	profile := "-env:UserInstallation=file://" + filepath.Join(dir, "profile")
+	out, err := exec.CommandContext(ctx, soffice, profile, "--headless", "--convert-to", "pdf", "--outdir", dir, in).CombinedOutput()
+	if err != nil {
+		t.Fatalf("soffice: %v\n%s", err, out)
+	}
+	pdf, err := os.ReadFile(filepath.Join(dir, "report.pdf"))
+	if err != nil {
+		t.Fatalf("no PDF: %v\n%s", err, out)
+	}
+	if pages := pdfPages(pdf); !bytes.HasPrefix(pdf, []byte("%PDF-")) || pages < 3 {
+		t.Errorf("PDF (%d bytes) has %d pages, want at least 3 (text, two charts, 200 pair lines)", len(pdf), pages)
+	}
+	// LibreOffice's text view of the document has the example line.
+	out, err = exec.CommandContext(ctx, soffice, profile, "--headless", "--convert-to", "txt:Text (encoded):UTF8", "--outdir", dir, in).CombinedOutput()
+	if err != nil {
+		t.Fatalf("soffice txt: %v\n%s", err, out)
+	}
+	txt, _ := os.ReadFile(filepath.Join(dir, "report.txt"))
+	for _, want := range []string{
+		"domain 310 frame 5 flow 3 <=> domain 320 frame 9 flow 1: 157.240.25.63:443 tcp facebook, difference 112 ms",
+		reporttest.AppFormula, reporttest.AppMarkup, "OUT OF SYNC",
+	} {
+		if !bytes.Contains(txt, []byte(want)) {
+			t.Errorf("LibreOffice's text of the document lacks %q", want)
+		}
+	}
+	if os.Getenv("DOCX_OUT") != "" {
+		_ = os.WriteFile(os.Getenv("DOCX_OUT"), pdf, 0o644)
+	}
+}
+
+// pdfPages counts the page objects of a PDF ("/Type /Page" not followed by "s").
+func pdfPages(pdf []byte) int {
+	n := 0
+	for _, marker := range [][]byte{[]byte("/Type /Page"), []byte("/Type/Page")} {
+		for i := 0; ; {
+			j := bytes.Index(pdf[i:], marker)
+			if j < 0 {
+				break
+			}
+			i += j + len(marker)
+			if i < len(pdf) && pdf[i] != 's' {
+				n++
+			}
+		}
+	}
+	return n
+}

@@ -1,0 +1,147 @@
+package report
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// RenderFunc writes one report to w. Renderers check ctx between rows and
+// return ctx.Err() when it is cancelled.
+type RenderFunc func(ctx context.Context, w io.Writer) error
+
+// WriteFile writes a report to path atomically: render writes into a
+// temporary file in path's directory, which is flushed, synced to disk and
+// renamed over path only when render succeeded and ctx is not cancelled. On
+// any error, and on cancellation, the temporary file is removed, so an
+// interrupted run never leaves a half report (an older report at path stays
+// untouched). The final file has mode 0644.
+//
+// A path that names something other than a regular file (a named pipe, a
+// terminal, /dev/stdout) is written directly: renaming over it would replace
+// the device with a file. "-" is standard output.
+func WriteFile(ctx context.Context, path string, render RenderFunc) (err error) {
+	if path == "-" {
+		return writeDirect(ctx, path, os.Stdout, render)
+	}
+	if fi, err := os.Stat(path); err == nil && !fi.Mode().IsRegular() {
+		if fi.IsDir() {
+			return fmt.Errorf("write report %s: is a directory", path)
+		}
+		f, err := os.OpenFile(path, os.O_WRONLY, 0)
+		if err != nil {
+			return fmt.Errorf("write report %s: %w", path, err)
+		}
+		defer f.Close()
+		return writeDirect(ctx, path, f, render)
+	}
+	dir, base := filepath.Split(path)
+	if dir == "" {
+		dir = "."
+	}
+	tmp, err := os.CreateTemp(dir, "."+base+".tmp-*")
+	if err != nil {
+		return fmt.Errorf("write report %s: %w", path, err)
+	}
+	defer func() {
+		if err != nil {
+			_ = tmp.Close() // may already be closed; the error is the first one
+			_ = os.Remove(tmp.Name())
+		}
+	}()
+	bw := bufio.NewWriterSize(tmp, 256<<10)
+	if err = render(ctx, bw); err != nil {
+		return fmt.Errorf("write report %s: %w", path, err)
+	}
+	if err = ctx.Err(); err != nil {
+		return fmt.Errorf("write report %s: %w", path, err)
+	}
+	if err = bw.Flush(); err != nil {
+		return fmt.Errorf("write report %s: %w", path, err)
+	}
+	if err = tmp.Chmod(0o644); err != nil {
+		return fmt.Errorf("write report %s: %w", path, err)
+	}
+	if err = tmp.Sync(); err != nil {
+		return fmt.Errorf("write report %s: sync: %w", path, err)
+	}
+	if err = tmp.Close(); err != nil {
+		return fmt.Errorf("write report %s: %w", path, err)
+	}
+	if err = ctx.Err(); err != nil {
+		return fmt.Errorf("write report %s: %w", path, err)
+	}
+	if err = os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("write report %s: %w", path, err)
+	}
+	return nil
+}
+
+// writeDirect renders into w through a buffer: for streams, which cannot be
+// replaced atomically.
+func writeDirect(ctx context.Context, path string, w io.Writer, render RenderFunc) error {
+	bw := bufio.NewWriterSize(w, 256<<10)
+	if err := render(ctx, bw); err != nil {
+		return fmt.Errorf("write report %s: %w", path, err)
+	}
+	if err := bw.Flush(); err != nil {
+		return fmt.Errorf("write report %s: %w", path, err)
+	}
+	return nil
+}
+
+// Paths are the report files of one run; an empty path means "not wanted".
+type Paths struct {
+	Text, JSON, CSV, XLSX, DOCX string
+}
+
+// Suffix is appended to the derived file name stem by PathsInDir.
+const Suffix = "-nftimediff"
+
+// PathsInDir returns the file names `-o DIR` writes, derived from the inputs:
+// the stem is the first input's base name without its extension
+// (capture.pcap -> capture); with two inputs both stems are joined with "-"
+// (pre.pcap post.pcap -> pre-post); with more, "-and-N-more" is appended to
+// the first stem. Standard input ("-" or no input) gives the stem "stdin".
+// The result is DIR/<stem>-nftimediff.{txt,json,csv,xlsx,docx}.
+func PathsInDir(dir string, inputs []string) Paths {
+	var stem string
+	switch len(inputs) {
+	case 0:
+		stem = "stdin"
+	case 1:
+		stem = fileStem(inputs[0])
+	case 2:
+		stem = fileStem(inputs[0]) + "-" + fileStem(inputs[1])
+	default:
+		stem = fmt.Sprintf("%s-and-%d-more", fileStem(inputs[0]), len(inputs)-1)
+	}
+	p := filepath.Join(dir, stem+Suffix)
+	return Paths{Text: p + ".txt", JSON: p + ".json", CSV: p + ".csv", XLSX: p + ".xlsx", DOCX: p + ".docx"}
+}
+
+// fileStem is the base name without its extension; characters that are
+// awkward in file names are replaced by "_".
+func fileStem(in string) string {
+	if in == "" || in == "-" {
+		return "stdin"
+	}
+	base := filepath.Base(in)
+	if ext := filepath.Ext(base); ext != "" && ext != base {
+		base = strings.TrimSuffix(base, ext)
+	}
+	base = strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f || strings.ContainsRune(`/\:*?"<>|`, r) {
+			return '_'
+		}
+		return r
+	}, base)
+	if base == "" || base == "." || base == ".." {
+		return "input"
+	}
+	return base
+}

@@ -1,0 +1,265 @@
+package report
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"math"
+	"strings"
+	"text/tabwriter"
+	"time"
+)
+
+// WriteText writes the terminal summary: verdict first, then offset with its
+// interval, drift, steps, precision, counts, the per exporter pair table, the
+// export-clock check per exporter, notes and the parameters. Strings from
+// flow data are cleaned of control characters (CleanText) so that a crafted
+// app or file name cannot move the cursor or recolour the terminal.
+func WriteText(ctx context.Context, w io.Writer, m *Model) error {
+	tw := &errWriter{w: w}
+	p := func(format string, a ...any) { fmt.Fprintf(tw, format, a...) }
+
+	title := m.Title
+	if title == "" {
+		title = "nftimediff: pre-NAT vs post-NAT exporter clocks"
+	}
+	p("%s\n\n", CleanText(title))
+	p("VERDICT: %s\n", strings.ToUpper(verdictCode(m.Verdict.Code)))
+	if m.Verdict.Summary != "" {
+		p("  %s\n", CleanText(m.Verdict.Summary))
+	}
+	for _, r := range m.Verdict.Reasons {
+		p("  - %s\n", CleanText(r))
+	}
+	p("\n")
+
+	c := &m.Overall
+	t := tabwriter.NewWriter(tw, 0, 4, 2, ' ', 0)
+	fmt.Fprintf(t, "Offset\t%s\n", OffsetText(c))
+	fmt.Fprintf(t, "Differences\tmedian %s ms, MAD %s ms, mean %s ms, stddev %s ms\n",
+		FormatMs(c.Median), FormatMs(c.MAD), FormatMs(c.Mean), FormatMs(c.Stddev))
+	fmt.Fprintf(t, "Spread\tp5 .. p95 %s .. %s ms, min .. max %s .. %s ms\n", FormatMs(c.P5), FormatMs(c.P95), FormatMs(c.Min), FormatMs(c.Max))
+	fmt.Fprintf(t, "Drift\t%s\n", DriftText(c))
+	fmt.Fprintf(t, "Steps\t%s\n", StepsText(c.Steps))
+	fmt.Fprintf(t, "Precision\t%s\n", PrecisionText(c))
+	fmt.Fprintf(t, "Within tolerance\t%s of pairs within ±%s\n", percent(c.WithinTolerance), durText(m.Params.Tolerance))
+	fmt.Fprintf(t, "Pairs\t%s\n", CountsText(m))
+	if c.QuarterHourHint != "" {
+		fmt.Fprintf(t, "Time zone?\t%s\n", CleanText(c.QuarterHourHint))
+	}
+	_ = t.Flush()
+
+	if len(m.PerPair) > 0 {
+		p("\nPer exporter pair (pre -> post)\n")
+		t = tabwriter.NewWriter(tw, 0, 4, 2, ' ', tabwriter.AlignRight)
+		fmt.Fprintf(t, "EXPORTER PAIR\tPAIRS\tUNM. PRE\tUNM. POST\tOFFSET ms\t95%% INTERVAL ms\tMEDIAN ms\tMAD ms\tDRIFT ppm\tSTEPS\t\n")
+		for i := range m.PerPair {
+			if i%256 == 0 && ctx.Err() != nil {
+				return ctx.Err()
+			}
+			k := &m.PerPair[i]
+			drift := "n/a"
+			if k.HasDrift {
+				drift = fmtFloat(k.DriftPPM, 3)
+			}
+			fmt.Fprintf(t, "%s\t%d\t%d\t%d\t%s\t%s .. %s\t%s\t%s\t%s\t%d\t\n", CleanText(k.Label), k.Pairs, k.UnmatchedPre, k.UnmatchedPost,
+				FormatMs(k.Offset), FormatMs(k.OffsetLow), FormatMs(k.OffsetHigh), FormatMs(k.Median), FormatMs(k.MAD), drift, len(k.Steps))
+		}
+		_ = t.Flush()
+	}
+
+	if len(m.Exporters) > 0 {
+		p("\nExport clock check (header export time - capture time; the collector's clock as reference)\n")
+		t = tabwriter.NewWriter(tw, 0, 4, 2, ' ', tabwriter.AlignRight)
+		fmt.Fprintf(t, "EXPORTER\tDOMAIN\tSIDE\tVERSION\tPACKETS\tRECORDS\tSTART ENCODING\tLAG MEDIAN ms\tLAG MIN .. MAX ms\tSTART AFTER EXPORT\tUNDECODED SETS\t\n")
+		for i := range m.Exporters {
+			e := &m.Exporters[i]
+			lag, lagRange := "n/a", "n/a"
+			if e.HasExportLag {
+				lag = FormatMs(e.ExportLagMedian)
+				lagRange = FormatMs(e.ExportLagMin) + " .. " + FormatMs(e.ExportLagMax)
+			}
+			fmt.Fprintf(t, "%s\t%d\t%s\t%s\t%d\t%d\t%s\t%s\t%s\t%d\t%d\t\n", CleanText(e.Exporter), e.Domain, dash(e.Side), dash(e.Versions),
+				e.Packets, e.Records, dash(CleanText(e.Encodings)), lag, lagRange, e.StartAfterExport, e.Undecoded)
+		}
+		_ = t.Flush()
+	}
+
+	if len(m.Notes) > 0 {
+		p("\nNotes\n")
+		for _, n := range m.Notes {
+			p("  - %s\n", CleanText(n))
+		}
+	}
+
+	p("\nParameters\n")
+	t = tabwriter.NewWriter(tw, 0, 4, 2, ' ', 0)
+	for _, kv := range ParamRows(m) {
+		fmt.Fprintf(t, "  %s\t%s\n", kv[0], CleanText(kv[1]))
+	}
+	_ = t.Flush()
+	return tw.err
+}
+
+// errWriter keeps the first write error so the renderers can write freely
+// and check once.
+type errWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (e *errWriter) Write(p []byte) (int, error) {
+	if e.err != nil {
+		return 0, e.err
+	}
+	n, err := e.w.Write(p)
+	e.err = err
+	return n, err
+}
+
+func verdictCode(s string) string {
+	if s == "" {
+		return "undetermined"
+	}
+	return s
+}
+
+// OffsetText formats the offset with its 95 % interval, e.g.
+// "5002.1 ms (95 % interval 5001.9 .. 5002.3 ms), post - pre".
+func OffsetText(c *Clock) string {
+	if c.Pairs == 0 || math.IsNaN(c.Offset) {
+		return "n/a (no pairs)"
+	}
+	return fmt.Sprintf("%s ms (95 %% interval %s .. %s ms), post - pre", FormatMs(c.Offset), FormatMs(c.OffsetLow), FormatMs(c.OffsetHigh))
+}
+
+// DriftText formats the drift, e.g. "+3.6 ms/hour (+1 ppm)".
+func DriftText(c *Clock) string {
+	if !c.HasDrift {
+		return "not estimated (time span too short or too few pairs)"
+	}
+	return fmt.Sprintf("%s ms/hour (%s ppm)", signed(c.DriftMsPerHour, 3), signed(c.DriftPPM, 3))
+}
+
+// StepsText lists the clock steps in one line.
+func StepsText(steps []Step) string {
+	if len(steps) == 0 {
+		return "none"
+	}
+	parts := make([]string, 0, len(steps))
+	for _, s := range steps {
+		parts = append(parts, fmt.Sprintf("at %s from %s to %s ms", s.At.UTC().Format("2006-01-02 15:04:05.000 UTC"), FormatMs(s.BeforeMs), FormatMs(s.AfterMs)))
+	}
+	return strings.Join(parts, "; ")
+}
+
+// PrecisionText says how exact the differences can be.
+func PrecisionText(c *Clock) string {
+	switch u := c.Uncertainty; {
+	case math.IsNaN(u) || u <= 0:
+		return "n/a"
+	case u >= 1000:
+		return fmt.Sprintf("±%s ms: at least one side carries whole seconds (v9 header time or flowStartSeconds); differences below that are not meaningful", FormatMs(u))
+	default:
+		return fmt.Sprintf("±%s ms (resolution of the start times both sides carry)", FormatMs(u))
+	}
+}
+
+// CountsText is the pair and unmatched counts in one line.
+func CountsText(m *Model) string {
+	mode := "one-to-one"
+	if m.Params.AllPairs {
+		mode = "many-to-many (--all-pairs, old workflow)"
+	}
+	return fmt.Sprintf("%d %s pairs from %d pre and %d post records; unmatched: %d pre, %d post",
+		len(m.Pairs), mode, m.RecordsPre, m.RecordsPost, len(m.UnmatchedPre), len(m.UnmatchedPost))
+}
+
+// ParamRows are the parameters as (name, value) rows, shared by all formats.
+func ParamRows(m *Model) [][2]string {
+	p := &m.Params
+	rows := [][2]string{
+		{"Inputs", strings.Join(p.Inputs, ", ")},
+		{"Pre-NAT domains", joinU32(p.PreDomains)},
+		{"Post-NAT domains", joinU32(p.PostDomains)},
+	}
+	if len(p.PreExporters) > 0 {
+		rows = append(rows, [2]string{"Pre-NAT exporters", strings.Join(p.PreExporters, ", ")})
+	}
+	if len(p.PostExporters) > 0 {
+		rows = append(rows, [2]string{"Post-NAT exporters", strings.Join(p.PostExporters, ", ")})
+	}
+	mode := "one-to-one"
+	if p.AllPairs {
+		mode = "many-to-many (--all-pairs)"
+	}
+	rows = append(rows,
+		[2]string{"Key", strings.Join(p.Key, ", ")},
+		[2]string{"Window", durText(p.Window)},
+		[2]string{"Tolerance", "±" + durText(p.Tolerance)},
+		[2]string{"Pairing", mode},
+		[2]string{"Reader", dash(p.Tool)},
+	)
+	if p.DomainNote != "" {
+		rows = append(rows, [2]string{"Domains", p.DomainNote})
+	}
+	if !m.Generated.IsZero() {
+		rows = append(rows, [2]string{"Generated", m.Generated.UTC().Format("2006-01-02 15:04:05 UTC")})
+	}
+	return rows
+}
+
+func joinU32(v []uint32) string {
+	if len(v) == 0 {
+		return "-"
+	}
+	s := make([]string, len(v))
+	for i, d := range v {
+		s[i] = fmt.Sprint(d)
+	}
+	return strings.Join(s, ", ")
+}
+
+func durText(d time.Duration) string {
+	if d == 0 {
+		return "0"
+	}
+	return d.String()
+}
+
+func dash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func percent(f float64) string {
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return "n/a"
+	}
+	return fmtFloat(f*100, 1) + " %"
+}
+
+func fmtFloat(v float64, prec int) string {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return "n/a"
+	}
+	s := fmt.Sprintf("%.*f", prec, v)
+	if strings.Contains(s, ".") {
+		s = strings.TrimRight(s, "0")
+		s = strings.TrimSuffix(s, ".")
+	}
+	if s == "-0" {
+		s = "0"
+	}
+	return s
+}
+
+func signed(v float64, prec int) string {
+	s := fmtFloat(v, prec)
+	if v > 0 && s != "0" {
+		return "+" + s
+	}
+	return s
+}

@@ -1,0 +1,7 @@
+//go:build !linux
+
+package tshark
+
+import "os"
+
+func setPipeSize(*os.File, int) {}

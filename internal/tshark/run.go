@@ -1,0 +1,498 @@
+package tshark
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"netflowtimedifference/internal/flow"
+)
+
+// Error kinds. Every error Open and Source.Read return for tshark or input
+// problems is an *Error whose Kind is one of these (errors.Is works).
+var (
+	ErrNotFound = errors.New("tshark not found")
+	ErrTooOld   = errors.New("tshark too old")
+	ErrFailed   = errors.New("tshark failed")
+	ErrInput    = errors.New("input unreadable or not a capture file")
+)
+
+// MinVersion is the oldest tshark accepted (major, minor).
+var MinVersion = [2]int{3, 0}
+
+// Error is a tshark or input error: what happened, to which file, and what to do.
+type Error struct {
+	Kind error  // ErrNotFound, ErrTooOld, ErrFailed or ErrInput
+	File string // input file, "" when not about one
+	Msg  string // one line, says what to do where it can
+	Err  error  // cause, may be nil
+}
+
+func (e *Error) Error() string {
+	var b strings.Builder
+	if e.File != "" {
+		b.WriteString(e.File)
+		b.WriteString(": ")
+	}
+	b.WriteString(e.Msg)
+	if e.Err != nil {
+		b.WriteString(": ")
+		b.WriteString(e.Err.Error())
+	}
+	return b.String()
+}
+
+func (e *Error) Unwrap() []error {
+	if e.Err == nil {
+		return []error{e.Kind}
+	}
+	return []error{e.Kind, e.Err}
+}
+
+// TwoPass says when tshark runs with -2.
+type TwoPass uint8
+
+const (
+	// TwoPassAuto runs -2 when the first pass over the file finds data sets
+	// that precede their template (v9/IPFIX data tshark would otherwise lose).
+	TwoPassAuto TwoPass = iota
+	TwoPassAlways
+	TwoPassNever
+)
+
+// Options configure Open.
+type Options struct {
+	Files []string // capture files (pcap, pcapng, or anything tshark reads), read in order
+	Ports []int    // extra UDP ports to decode as NetFlow/IPFIX (-d udp.port==P,cflow)
+
+	// Tshark is the tshark executable; "" looks up "tshark" in PATH.
+	Tshark string
+
+	TwoPass TwoPass
+
+	// NoAutoPorts turns off decoding of detected NetFlow/IPFIX ports that
+	// tshark does not decode by default; they are then only reported.
+	NoAutoPorts bool
+
+	// Jobs > 1 runs that many tshark processes per file, each printing every
+	// Jobs-th frame (-Y "frame.number % Jobs == i"; every process still
+	// dissects all frames, so all learn the templates). Their outputs are
+	// merged in frame order: the records are the same as with one process.
+	Jobs int
+}
+
+// Source reads flow records from capture files through tshark, one tshark
+// process per file, one after the other. It implements flow.Reader.
+type Source struct {
+	ctx     context.Context
+	opt     Options
+	exe     string
+	version string
+	next    int
+	st      *state
+	tally   *flow.Tally
+	cur     *run
+	err     error
+	args    [][]string // tshark arguments of each file started
+}
+
+type run struct {
+	file  string
+	procs []*proc
+	w     *Walker
+}
+
+// proc is one tshark process.
+type proc struct {
+	cmd    *exec.Cmd
+	stderr *tailBuffer
+	stdout *os.File
+	args   []string
+}
+
+// Open checks tshark and returns a Source over opt.Files. The first tshark
+// process starts on the first Read.
+func Open(ctx context.Context, opt Options) (*Source, error) {
+	exe, version, err := Check(ctx, opt.Tshark)
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range opt.Files {
+		fi, err := os.Stat(f)
+		if err != nil {
+			return nil, &Error{Kind: ErrInput, File: f, Msg: "cannot read input", Err: errors.Unwrap(err)}
+		}
+		if fi.IsDir() {
+			return nil, &Error{Kind: ErrInput, File: f, Msg: "is a directory, not a capture file"}
+		}
+	}
+	for _, p := range opt.Ports {
+		if p <= 0 || p > 65535 {
+			return nil, &Error{Kind: ErrInput, Msg: fmt.Sprintf("--port %d is not a UDP port", p)}
+		}
+	}
+	t := &flow.Tally{Tool: version}
+	return &Source{ctx: ctx, opt: opt, exe: exe, version: version, st: newState(), tally: t}, nil
+}
+
+// Version returns tshark's version line, e.g. "TShark (Wireshark) 4.0.17".
+func (s *Source) Version() string { return s.version }
+
+// Tally returns what was seen in the files read so far; it is complete once
+// Read has returned io.EOF.
+func (s *Source) Tally() *flow.Tally { return s.tally }
+
+var versionRE = regexp.MustCompile(`^TShark \(Wireshark\) (\d+)\.(\d+)\.(\d+)`)
+
+// checked caches Check's result per executable path for this process.
+var checked sync.Map // path -> version
+
+// Check finds tshark and returns its path and version line. A missing or too
+// old tshark gives an *Error that says how to fix it.
+func Check(ctx context.Context, exe string) (path, version string, err error) {
+	if exe == "" {
+		exe = "tshark"
+	}
+	path, err = exec.LookPath(exe)
+	if err != nil {
+		return "", "", &Error{Kind: ErrNotFound, Msg: fmt.Sprintf("%s not found: install Wireshark's tshark (Debian/Ubuntu: sudo apt-get install tshark)", exe)}
+	}
+	if v, ok := checked.Load(path + "\x00" + os.Getenv("NFTD_FAKE_TSHARK")); ok {
+		return path, v.(string), nil
+	}
+	cmd := exec.CommandContext(ctx, path, "--version")
+	cmd.Env = childEnv()
+	out, err := cmd.Output()
+	if err != nil {
+		return "", "", &Error{Kind: ErrFailed, Msg: fmt.Sprintf("%s --version failed: reinstall tshark", path), Err: err}
+	}
+	line, _, _ := strings.Cut(string(out), "\n")
+	line = strings.TrimSpace(line)
+	m := versionRE.FindStringSubmatch(line)
+	if m == nil {
+		return "", "", &Error{Kind: ErrFailed, Msg: fmt.Sprintf("%s --version printed %q, not a tshark version", path, line)}
+	}
+	major, _ := strconv.Atoi(m[1])
+	minor, _ := strconv.Atoi(m[2])
+	version = strings.TrimSpace(m[0])
+	if major < MinVersion[0] || (major == MinVersion[0] && minor < MinVersion[1]) {
+		return "", "", &Error{Kind: ErrTooOld, Msg: fmt.Sprintf("%s is too old: need tshark %d.%d or newer (Debian 12 ships 4.0)", version, MinVersion[0], MinVersion[1])}
+	}
+	checked.Store(path+"\x00"+os.Getenv("NFTD_FAKE_TSHARK"), version)
+	return path, version, nil
+}
+
+// childEnv is the environment for tshark: ours with TZ=UTC, so absolute
+// times are printed in UTC.
+func childEnv() []string {
+	env := slices.DeleteFunc(os.Environ(), func(e string) bool { return strings.HasPrefix(e, "TZ=") })
+	return append(env, "TZ=UTC")
+}
+
+// Read returns the next record of the files, io.EOF after the last.
+func (s *Source) Read() (flow.Record, error) {
+	for {
+		if s.err != nil {
+			return flow.Record{}, s.err
+		}
+		if s.cur == nil {
+			if s.next >= len(s.opt.Files) {
+				s.err = io.EOF
+				continue
+			}
+			f := s.opt.Files[s.next]
+			s.next++
+			r, err := s.start(f)
+			if err != nil {
+				s.err = err
+				continue
+			}
+			s.cur = r
+		}
+		rec, err := s.cur.w.Read()
+		if err == nil {
+			return rec, nil
+		}
+		s.err = s.finish(err)
+		if s.err == nil {
+			s.cur = nil
+		}
+	}
+}
+
+// Close stops a running tshark and waits for it. It is safe to call twice.
+func (s *Source) Close() error {
+	if s.cur != nil {
+		s.cur.kill()
+		s.cur = nil
+	}
+	if s.err == nil {
+		s.err = errors.New("source closed")
+	}
+	return nil
+}
+
+// Commands returns the tshark arguments of every process started so far (for logs).
+func (s *Source) Commands() [][]string { return s.args }
+
+// argSpec describes one tshark invocation.
+type argSpec struct {
+	file           string
+	ports          []int
+	twoPass        bool
+	withPortLayers bool // the capture's ports could not be read ahead: print udp/tcp/sctp
+	shard, jobs    int
+}
+
+func tsharkArgs(a argSpec) []string {
+	layers := "frame ip ipv6 cflow"
+	if a.withPortLayers {
+		layers = "frame ip ipv6 udp tcp sctp cflow"
+	}
+	args := []string{"-n", "-r", a.file, "-o", "cflow.max_template_fields:0", "-T", "json", "-J", layers}
+	for _, p := range a.ports {
+		args = append(args, "-d", fmt.Sprintf("udp.port==%d,cflow", p))
+	}
+	if a.twoPass {
+		args = append(args, "-2")
+	}
+	if a.jobs > 1 {
+		args = append(args, "-Y", fmt.Sprintf("frame.number %% %d == %d", a.jobs, a.shard))
+	}
+	return args
+}
+
+func (s *Source) start(file string) (*run, error) {
+	ports := slices.Clone(s.opt.Ports)
+	sc, err := scanFile(file, ports)
+	withPortLayers := false
+	switch {
+	case errors.Is(err, errNotCapture):
+		if sc != nil && sc.format == "" && sc.frames == 0 {
+			if fi, e := os.Stat(file); e == nil && fi.Size() < 24 {
+				return nil, &Error{Kind: ErrInput, File: file, Msg: "not a capture file (too short)"}
+			}
+		}
+		// Not pcap/pcapng: tshark may still read it; let it report.
+		withPortLayers, sc = true, nil
+	case err != nil && sc == nil:
+		return nil, &Error{Kind: ErrInput, File: file, Msg: "cannot read input", Err: err}
+	case err != nil:
+		s.tally.Notes = append(s.tally.Notes, fmt.Sprintf("%s: capture file damaged after frame %d (%v); tshark decides what it can read", file, sc.frames, err))
+	}
+	twoPass := s.opt.TwoPass == TwoPassAlways
+	if sc != nil {
+		var found []int
+		for p := range sc.candidates {
+			found = append(found, p)
+		}
+		slices.Sort(found)
+		for _, p := range found {
+			if s.opt.NoAutoPorts {
+				s.tally.Notes = append(s.tally.Notes, fmt.Sprintf("%s: UDP port %d carries NetFlow/IPFIX (%d packets) that tshark does not decode by default: add --port %d", file, p, sc.candidates[p], p))
+				continue
+			}
+			ports = append(ports, p)
+			s.tally.Notes = append(s.tally.Notes, fmt.Sprintf("%s: UDP port %d carries NetFlow/IPFIX (%d packets): decoded automatically (as with --port %d)", file, p, sc.candidates[p], p))
+		}
+		if s.opt.TwoPass == TwoPassAuto && sc.dataBeforeTemplate > 0 {
+			twoPass = true
+			s.tally.Notes = append(s.tally.Notes, fmt.Sprintf("%s: %d data sets arrive before (or without) a template for them: tshark runs in two passes (-2) to decode those whose template comes later", file, sc.dataBeforeTemplate))
+		}
+	}
+	jobs := max(s.opt.Jobs, 1)
+	r := &run{file: file}
+	var outs []io.Reader
+	for i := range jobs {
+		args := tsharkArgs(argSpec{file: file, ports: ports, twoPass: twoPass, withPortLayers: withPortLayers, shard: i, jobs: jobs})
+		s.args = append(s.args, args)
+		cmd := exec.CommandContext(s.ctx, s.exe, args...)
+		cmd.Env = childEnv()
+		stderr := &tailBuffer{max: 16 << 10}
+		cmd.Stderr = stderr
+		stdout, pw, err := os.Pipe()
+		if err == nil {
+			setPipeSize(pw, 1<<20)
+			cmd.Stdout = pw
+			err = cmd.Start()
+			pw.Close()
+		}
+		if err != nil {
+			if stdout != nil {
+				stdout.Close()
+			}
+			r.kill()
+			return nil, &Error{Kind: ErrFailed, File: file, Msg: "cannot start tshark", Err: err}
+		}
+		r.procs = append(r.procs, &proc{cmd: cmd, stderr: stderr, stdout: stdout, args: args})
+		outs = append(outs, stdout)
+	}
+	wo := WalkOptions{File: file, Tool: s.version}
+	if sc != nil {
+		wo.FramePorts = sc.framePorts
+	}
+	if jobs == 1 {
+		r.w = walk(outs[0], wo, s.st)
+	} else {
+		r.w = walkShards(outs, wo, s.st)
+	}
+	return r, nil
+}
+
+// waitBriefly drains stdout and waits up to d for tshark to exit; then it
+// kills it. exited reports whether tshark ended by itself.
+func (p *proc) waitBriefly(d time.Duration) (exited bool, err error) {
+	if p.cmd.ProcessState != nil {
+		return true, nil // already waited for
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, _ = io.Copy(io.Discard, p.stdout)
+		done <- p.cmd.Wait()
+	}()
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case err = <-done:
+		p.stdout.Close()
+		return true, err
+	case <-t.C:
+		_ = p.cmd.Process.Kill()
+		<-done
+		p.stdout.Close()
+		return false, nil
+	}
+}
+
+// kill stops every process of the run and waits for them.
+func (r *run) kill() {
+	for _, p := range r.procs {
+		if p.cmd.ProcessState != nil {
+			continue
+		}
+		if p.cmd.Process != nil {
+			_ = p.cmd.Process.Kill()
+		}
+		p.stdout.Close() // unblocks a tshark stuck writing
+		_ = p.cmd.Wait()
+	}
+}
+
+// finish ends the current run after its walker returned err (io.EOF at a
+// complete array). It returns nil when the file was read completely.
+func (s *Source) finish(werr error) error {
+	r := s.cur
+	s.cur = nil
+	if werr != io.EOF {
+		// Give tshark a moment to exit by itself (a crash or error exit
+		// explains bad output better than our kill would), then stop it.
+		var failed *proc
+		var exitErr error
+		for _, p := range r.procs {
+			exited, err := p.waitBriefly(2 * time.Second)
+			if exited && err != nil && failed == nil {
+				failed, exitErr = p, err
+			}
+		}
+		if s.ctx.Err() != nil {
+			return s.ctx.Err()
+		}
+		if failed != nil {
+			return r.failure(failed, exitErr)
+		}
+		return r.failure(r.procs[0], werr)
+	}
+	for _, p := range r.procs {
+		// Drain anything after the closing bracket so tshark can exit.
+		_, _ = io.Copy(io.Discard, p.stdout)
+		err := p.cmd.Wait()
+		p.stdout.Close()
+		if s.ctx.Err() != nil {
+			return s.ctx.Err()
+		}
+		if err != nil {
+			r.kill()
+			return r.failure(p, err)
+		}
+	}
+	s.tally.Merge(r.w.Tally())
+	return nil
+}
+
+// failure turns a walker error or a bad exit of process p into an *Error.
+func (r *run) failure(p *proc, err error) error {
+	msg := p.stderr.message()
+	if input := inputProblem(msg); input != "" {
+		return &Error{Kind: ErrInput, File: r.file, Msg: input}
+	}
+	var ee *exec.ExitError
+	switch {
+	case errors.As(err, &ee):
+		if msg == "" {
+			msg = "no message"
+		}
+		return &Error{Kind: ErrFailed, File: r.file, Msg: fmt.Sprintf("tshark failed (%s): %s; records of this file are incomplete", ee.ProcessState.String(), msg)}
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return &Error{Kind: ErrFailed, File: r.file, Msg: "tshark stopped before the end of its output; records of this file are incomplete", Err: err}
+	}
+	return &Error{Kind: ErrFailed, File: r.file, Msg: "tshark wrote output that is not its JSON packet array", Err: err}
+}
+
+// inputProblem recognises tshark's messages about unreadable input files.
+func inputProblem(stderr string) string {
+	for _, s := range []string{"isn't a capture file", "doesn't exist", "don't have permission", "unknown file format", "is a directory", "appears to be damaged or corrupt", "is not a capture file"} {
+		if strings.Contains(stderr, s) {
+			return "tshark cannot read it: " + stderr
+		}
+	}
+	return ""
+}
+
+// tailBuffer keeps the last max bytes written to it (tshark's stderr).
+type tailBuffer struct {
+	mu  sync.Mutex
+	max int
+	b   []byte
+}
+
+func (t *tailBuffer) Write(p []byte) (int, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.b = append(t.b, p...)
+	if len(t.b) > t.max {
+		t.b = t.b[len(t.b)-t.max:]
+	}
+	return len(p), nil
+}
+
+// message returns stderr without the harmless root warning, on one line.
+func (t *tailBuffer) message() string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	var lines []string
+	for l := range bytes.Lines(t.b) {
+		s := strings.TrimSpace(string(l))
+		if s == "" || strings.HasPrefix(s, "Running as user") {
+			continue
+		}
+		lines = append(lines, s)
+	}
+	if len(lines) > 3 {
+		lines = lines[len(lines)-3:]
+	}
+	msg := strings.Join(lines, " / ")
+	if len(msg) > 400 {
+		msg = "..." + msg[len(msg)-400:]
+	}
+	return msg
+}

@@ -1,0 +1,174 @@
+package tshark
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"syscall"
+	"testing"
+
+	"netflowtimedifference/internal/flow"
+)
+
+// The test binary doubles as a fake tshark: with NFTD_FAKE_TSHARK set it
+// behaves as the mode says instead of running the tests.
+const fakeEnv = "NFTD_FAKE_TSHARK"
+
+func TestMain(m *testing.M) {
+	if mode := os.Getenv(fakeEnv); mode != "" {
+		os.Exit(fakeTshark(mode, os.Args[1:]))
+	}
+	os.Exit(m.Run())
+}
+
+func fakeTshark(mode string, args []string) int {
+	if slices.Contains(args, "--version") {
+		if mode == "old" {
+			fmt.Println("TShark (Wireshark) 2.6.10 (Git v2.6.10 packaged as 2.6.10-1~deb10u1).")
+		} else {
+			fmt.Println("TShark (Wireshark) 4.0.17 (Git v4.0.17 packaged as 4.0.17-0+deb12u3).")
+		}
+		return 0
+	}
+	fmt.Fprintln(os.Stderr, `Running as user "root" and group "root". This could be dangerous.`)
+	switch mode {
+	case "ok":
+		data, err := os.ReadFile(os.Getenv("NFTD_FAKE_JSON"))
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+		os.Stdout.Write(data)
+		return 0
+	case "exit":
+		fmt.Print(`[{"_source":{"layers":{}}}`)
+		fmt.Fprintln(os.Stderr, "tshark: out of memory")
+		return 2
+	case "garbage":
+		fmt.Print("hello, this is not JSON")
+		return 0
+	case "eof":
+		fmt.Print(`[{"_source":{"layers":{}}},{"_source":{"lay`)
+		return 0
+	case "crash":
+		fmt.Print(`[{"_source":{"layers":{}}},`)
+		os.Stdout.Sync()
+		syscall.Kill(os.Getpid(), syscall.SIGKILL)
+		select {}
+	case "notcapture":
+		fmt.Fprintf(os.Stderr, "tshark: The file \"%s\" isn't a capture file in a format TShark understands.\n", args[slices.Index(args, "-r")+1])
+		return 2
+	}
+	return 1
+}
+
+// emptyPcap writes a valid pcap file without packets.
+func emptyPcap(t *testing.T) string {
+	t.Helper()
+	var h [24]byte
+	binary.LittleEndian.PutUint32(h[0:], 0xa1b2c3d4)
+	binary.LittleEndian.PutUint16(h[4:], 2)
+	binary.LittleEndian.PutUint16(h[6:], 4)
+	binary.LittleEndian.PutUint32(h[16:], 65535)
+	binary.LittleEndian.PutUint32(h[20:], 1)
+	p := filepath.Join(t.TempDir(), "in.pcap")
+	if err := os.WriteFile(p, h[:], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func fakeSource(t *testing.T, mode string) (*Source, error) {
+	t.Helper()
+	t.Setenv(fakeEnv, mode)
+	exe, err := os.Executable()
+	if err != nil {
+		t.Skip("cannot find the test binary:", err)
+	}
+	return Open(context.Background(), Options{Files: []string{emptyPcap(t)}, Tshark: exe})
+}
+
+func TestFakeTshark(t *testing.T) {
+	for _, tc := range []struct {
+		Name string
+		Mode string
+		Kind error
+		Want string
+	}{
+		{Name: "a non-zero exit is a failure with tshark's message", Mode: "exit", Kind: ErrFailed, Want: "out of memory"},
+		{Name: "output that is not JSON is a failure", Mode: "garbage", Kind: ErrFailed, Want: "not its JSON packet array"},
+		{Name: "output cut short is a failure, not a short result", Mode: "eof", Kind: ErrFailed, Want: "stopped before the end"},
+		{Name: "a crash mid-stream is a failure", Mode: "crash", Kind: ErrFailed, Want: "signal"},
+		{Name: "a file tshark cannot read is an input error", Mode: "notcapture", Kind: ErrInput, Want: "isn't a capture file"},
+	} {
+		t.Run(tc.Name, func(t *testing.T) {
+			src, err := fakeSource(t, tc.Mode)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer src.Close()
+			_, err = flow.ReadAll(src)
+			if !errors.Is(err, tc.Kind) || !strings.Contains(err.Error(), tc.Want) {
+				t.Fatalf("error %v, want kind %v containing %q", err, tc.Kind, tc.Want)
+			}
+			if strings.Contains(err.Error(), "Running as user") {
+				t.Errorf("error repeats the root warning: %v", err)
+			}
+			if _, err2 := src.Read(); err2 == nil || err2 == io.EOF {
+				t.Errorf("Read after failure: %v", err2)
+			}
+		})
+	}
+}
+
+func TestFakeTsharkOutputIsWalked(t *testing.T) {
+	t.Setenv("NFTD_FAKE_JSON", filepath.Join("..", "..", "testdata", "tshark", "k_pitfalls.json"))
+	abs, _ := filepath.Abs(os.Getenv("NFTD_FAKE_JSON"))
+	t.Setenv("NFTD_FAKE_JSON", abs)
+	src, err := fakeSource(t, "ok")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	recs, err := flow.ReadAll(src)
+	if err != nil || len(recs) != 6 {
+		t.Fatalf("%d records, %v", len(recs), err)
+	}
+	if tl := src.Tally(); tl.Tool != "TShark (Wireshark) 4.0.17" || tl.Frames != 6 || len(tl.Inputs) != 1 {
+		t.Errorf("tally tool %q frames %d inputs %v", tl.Tool, tl.Frames, tl.Inputs)
+	}
+}
+
+func TestTsharkTooOldOrMissing(t *testing.T) {
+	_, err := fakeSource(t, "old")
+	if !errors.Is(err, ErrTooOld) || !strings.Contains(err.Error(), "2.6.10") {
+		t.Errorf("old: %v", err)
+	}
+	_, err = Open(context.Background(), Options{Files: []string{emptyPcap(t)}, Tshark: "/nonexistent/tshark"})
+	if !errors.Is(err, ErrNotFound) || !strings.Contains(err.Error(), "apt-get install tshark") {
+		t.Errorf("missing: %v", err)
+	}
+}
+
+func TestOpenRefusesMissingInput(t *testing.T) {
+	t.Setenv(fakeEnv, "ok")
+	exe, _ := os.Executable()
+	_, err := Open(context.Background(), Options{Files: []string{"/nonexistent.pcap"}, Tshark: exe})
+	if !errors.Is(err, ErrInput) || !strings.Contains(err.Error(), "/nonexistent.pcap") {
+		t.Errorf("got %v", err)
+	}
+}
+
+func TestTsharkArgs(t *testing.T) {
+	got := strings.Join(tsharkArgs(argSpec{file: "x.pcap", ports: []int{9995}, twoPass: true, shard: 1, jobs: 3}), " ")
+	want := `-n -r x.pcap -o cflow.max_template_fields:0 -T json -J frame ip ipv6 cflow -d udp.port==9995,cflow -2 -Y frame.number % 3 == 1`
+	if got != want {
+		t.Errorf("got  %s\nwant %s", got, want)
+	}
+}

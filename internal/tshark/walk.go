@@ -1,0 +1,1030 @@
+package tshark
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net/netip"
+	"strconv"
+	"strings"
+	"time"
+	"unsafe"
+
+	"netflowtimedifference/internal/flow"
+)
+
+// WalkOptions configure a Walker.
+type WalkOptions struct {
+	// File is the input path reported in every record's Pos and in errors.
+	File string
+
+	// ParseTime parses absolute time strings (cflow.abstimestart, ...).
+	// nil means ParseTime: the tshark 4.0 display form in UTC
+	// ("Nov 14, 2023 22:13:10.123000000 UTC"), ISO 8601 UTC, or epoch seconds.
+	// Wireshark GUI exports in a local zone need their own parser.
+	ParseTime func(string) (flow.Instant, error)
+
+	// ExportStrings: a start whose information element is unknown (no
+	// template set seen for it) gets flow.EncExportString instead of an
+	// encoding guessed from its digits. Set it for Wireshark exports, which
+	// seldom contain the template packets.
+	ExportStrings bool
+
+	// FramePorts returns the transport ports of a frame when the JSON has no
+	// udp/tcp/sctp layer (tshark runs without them to save output; the
+	// Source reads the ports from the capture file itself). May be nil.
+	FramePorts func(frame uint32) (src, dst uint16, ok bool)
+
+	// Tool is copied into Tally.Tool, e.g. "TShark (Wireshark) 4.0.17".
+	Tool string
+}
+
+// Walker reads flow records from a tshark / Wireshark `-T json` array stream
+// (also `--no-duplicate-keys` output). It cuts the array into per-packet
+// elements as bytes arrive and walks each in document order, so repeated keys
+// (two cflow layers in one TCP segment, biflow counters) are all seen; of
+// repeated record fields the first (forward) value is kept.
+//
+// Walker implements flow.Reader. Options records are used (system init time)
+// and counted, never returned.
+type Walker struct {
+	sp     *splitter // one input
+	shards []*shard  // or several (tshark --jobs), merged in frame order
+	opt    WalkOptions
+	st     *state
+	tally  *flow.Tally
+	queue  []flow.Record
+	qi     int
+	err    error
+	elems  uint32
+	eof    bool
+
+	// per-packet context
+	pkt     packet
+	pending []pendingRec
+}
+
+// state is what a walker remembers across packets (and the Source across files).
+type state struct {
+	templates map[tmplKey]*tmplInfo
+	sysInit   map[flow.ExporterDomain]flow.Instant
+	intern    map[string]string
+	notes     map[string]bool
+}
+
+func newState() *state {
+	return &state{
+		templates: map[tmplKey]*tmplInfo{},
+		sysInit:   map[flow.ExporterDomain]flow.Instant{},
+		intern:    map[string]string{},
+		notes:     map[string]bool{},
+	}
+}
+
+// tmplKey identifies a template the way tshark does: addresses, ports, domain, id.
+type tmplKey struct {
+	exporter, collector netip.Addr
+	expPort, colPort    uint16
+	domain              uint32
+	id                  uint16
+}
+
+type tmplInfo struct {
+	options    bool
+	redefined  bool
+	absStartIE uint16 // first of 150/152/154/156/158 in the template, 0 = none
+	fields     string // field list, to notice redefinitions
+	frame      uint32 // frame that defined it
+}
+
+// packet holds what is known of the frame being walked.
+type packet struct {
+	frame              uint32
+	captured           flow.Instant
+	hasCapture         bool
+	src, dst           netip.Addr
+	srcPort, dstPort   uint16
+	hasPorts           bool
+	version            uint8
+	domain             uint32
+	exportSecs         uint32
+	hasExport          bool
+	exportTime         flow.Instant
+	sysUptime          uint32
+	sequence           uint32
+	dt                 *flow.DomainTally
+	setNum             uint16
+	setID              uint16
+	headerDone         bool
+	cflowSeen          bool
+	exportTimeFromTree bool
+}
+
+// Walk returns a Walker reading the JSON array from r.
+func Walk(r io.Reader, opt WalkOptions) *Walker {
+	return walk(r, opt, newState())
+}
+
+func walk(r io.Reader, opt WalkOptions, st *state) *Walker {
+	if opt.ParseTime == nil {
+		opt.ParseTime = ParseTime
+	}
+	t := &flow.Tally{Tool: opt.Tool}
+	if opt.File != "" {
+		t.Inputs = []string{opt.File}
+	}
+	return &Walker{sp: newSplitter(r), opt: opt, st: st, tally: t}
+}
+
+// shard is one of several JSON streams of the same capture, each holding a
+// subset of its frames (tshark -Y "frame.number % N == i").
+type shard struct {
+	sp      *splitter
+	pending []byte // next element, not yet walked
+	frame   uint32 // its frame number
+	done    bool
+}
+
+// walkShards walks several streams of one capture as one, element by element
+// in frame order, so that template and options state is learnt in the
+// order of the capture and records come out in frame order.
+func walkShards(rs []io.Reader, opt WalkOptions, st *state) *Walker {
+	w := walk(nil, opt, st)
+	w.sp = nil
+	for _, r := range rs {
+		w.shards = append(w.shards, &shard{sp: newSplitter(r)})
+	}
+	return w
+}
+
+var frameNumberKey = []byte(`"frame.number"`)
+
+// peekFrame reads the frame number of an element without walking it.
+func peekFrame(el []byte) (uint32, bool) {
+	i := bytes.Index(el, frameNumberKey)
+	if i < 0 {
+		return 0, false
+	}
+	c := cursor{b: el, i: i + len(frameNumberKey)}
+	if c.peek() != ':' {
+		return 0, false
+	}
+	c.i++
+	n, err := strconv.ParseUint(c.str(), 10, 32)
+	return uint32(n), err == nil
+}
+
+// next returns the next element of the input(s).
+func (w *Walker) next() ([]byte, error) {
+	if w.sp != nil {
+		return w.sp.next()
+	}
+	var best *shard
+	for _, sh := range w.shards {
+		if sh.pending == nil && !sh.done {
+			el, err := sh.sp.next()
+			if err == io.EOF {
+				sh.done = true
+				continue
+			}
+			if err != nil {
+				return nil, err
+			}
+			f, ok := peekFrame(el)
+			if !ok {
+				return nil, fmt.Errorf("%w: sharded output without frame.number", ErrBadJSON)
+			}
+			sh.pending, sh.frame = el, f
+		}
+		if sh.pending != nil && (best == nil || sh.frame < best.frame) {
+			best = sh
+		}
+	}
+	if best == nil {
+		return nil, io.EOF
+	}
+	el := best.pending
+	best.pending = nil
+	return el, nil
+}
+
+// Tally returns what the walker has seen so far; complete once Read returned io.EOF.
+func (w *Walker) Tally() *flow.Tally { return w.tally }
+
+// Read returns the next flow record, io.EOF after the last one.
+func (w *Walker) Read() (flow.Record, error) {
+	for w.qi >= len(w.queue) {
+		if w.err != nil {
+			return flow.Record{}, w.err
+		}
+		w.queue, w.qi = w.queue[:0], 0
+		el, err := w.next()
+		if err == io.EOF {
+			w.err = io.EOF
+			w.eof = true
+			continue
+		}
+		if err != nil {
+			w.err = &WalkError{File: w.opt.File, Frame: w.lastFrame(), Err: err}
+			continue
+		}
+		w.elems++
+		if err := w.packet(el); err != nil {
+			w.err = err
+		}
+	}
+	r := w.queue[w.qi]
+	w.qi++
+	return r, nil
+}
+
+// Done reports whether the walker read the whole array (its closing bracket).
+func (w *Walker) Done() bool { return w.eof }
+
+func (w *Walker) lastFrame() uint32 {
+	if w.pkt.frame != 0 {
+		return w.pkt.frame
+	}
+	return w.elems
+}
+
+// WalkError is an error in the JSON stream, with its position.
+type WalkError struct {
+	File  string
+	Frame uint32 // frame number (or element index) where it happened; 0 = before the first
+	Field string // JSON key, if the error concerns one
+	Err   error
+}
+
+func (e *WalkError) Error() string {
+	var b strings.Builder
+	b.WriteString(e.File)
+	if e.Frame > 0 {
+		fmt.Fprintf(&b, " frame %d", e.Frame)
+	}
+	if e.Field != "" {
+		fmt.Fprintf(&b, " field %s", e.Field)
+	}
+	b.WriteString(": ")
+	b.WriteString(e.Err.Error())
+	return b.String()
+}
+
+func (e *WalkError) Unwrap() error { return e.Err }
+
+// ErrBadJSON is wrapped by errors about JSON that is not tshark's packet array.
+var ErrBadJSON = errors.New("not tshark -T json output")
+
+// str views b as a string without copying; the result must not outlive the
+// current element (intern or clone what a Record keeps).
+func str(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	return unsafe.String(&b[0], len(b))
+}
+
+func (w *Walker) packet(el []byte) error {
+	c := &cursor{b: el}
+	if c.peek() != '{' {
+		return &WalkError{File: w.opt.File, Frame: w.elems, Err: fmt.Errorf("%w: array element is not an object", ErrBadJSON)}
+	}
+	w.pkt = packet{frame: w.elems}
+	found := false
+	c.object(func(k string) {
+		if k != "_source" {
+			return
+		}
+		c.object(func(k string) {
+			if k == "layers" && c.peek() == '{' {
+				found = true
+				w.tally.Frames++
+				c.object(func(k string) { w.layer(c, k) })
+			}
+		})
+	})
+	if c.err != nil {
+		return &WalkError{File: w.opt.File, Frame: w.lastFrame(), Err: c.err}
+	}
+	if !found {
+		return &WalkError{File: w.opt.File, Frame: w.elems, Field: "_source.layers", Err: fmt.Errorf("%w: no _source.layers", ErrBadJSON)}
+	}
+	return nil
+}
+
+// layer handles one protocol layer of a packet, in order.
+func (w *Walker) layer(c *cursor, key string) {
+	switch key {
+	case "frame":
+		w.frameLayer(c)
+	case "ip":
+		w.addrLayer(c, "ip.src", "ip.dst")
+	case "ipv6":
+		w.addrLayer(c, "ipv6.src", "ipv6.dst")
+	case "udp":
+		w.portLayer(c, "udp.srcport", "udp.dstport")
+	case "tcp":
+		w.portLayer(c, "tcp.srcport", "tcp.dstport")
+	case "sctp":
+		w.portLayer(c, "sctp.srcport", "sctp.dstport")
+	case "_ws.malformed":
+		if w.pkt.dt != nil {
+			w.note("malformed export packet", "", nil)
+		}
+	case "cflow":
+		if !w.pkt.hasPorts && w.opt.FramePorts != nil {
+			if s, d, ok := w.opt.FramePorts(w.pkt.frame); ok {
+				w.pkt.srcPort, w.pkt.dstPort, w.pkt.hasPorts = s, d, true
+			}
+		}
+		if c.peek() == '[' {
+			c.array(func() { w.cflow(c) })
+		} else {
+			w.cflow(c)
+		}
+	}
+}
+
+func (w *Walker) frameLayer(c *cursor) {
+	c.object(func(k string) {
+		switch k {
+		case "frame.number":
+			if n, err := strconv.ParseUint(c.str(), 10, 32); err == nil {
+				w.pkt.frame = uint32(n)
+			}
+		case "frame.time_epoch":
+			s := c.str()
+			t, err := ParseTime(s)
+			if err != nil {
+				t, err = w.opt.ParseTime(s)
+			}
+			if err == nil {
+				w.pkt.captured, w.pkt.hasCapture = t, true
+			} else {
+				w.note("bad frame.time_epoch", "frame.time_epoch", err)
+			}
+		}
+	})
+}
+
+func (w *Walker) addrLayer(c *cursor, srcKey, dstKey string) {
+	var src, dst netip.Addr
+	c.object(func(k string) {
+		switch k {
+		case srcKey:
+			if !src.IsValid() {
+				src, _ = netip.ParseAddr(c.str())
+			}
+		case dstKey:
+			if !dst.IsValid() {
+				dst, _ = netip.ParseAddr(c.str())
+			}
+		}
+	})
+	// The innermost IP header before cflow is the exporter's (tunnels).
+	if src.IsValid() {
+		w.pkt.src, w.pkt.dst = src, dst
+	}
+}
+
+func (w *Walker) portLayer(c *cursor, srcKey, dstKey string) {
+	var sp, dp uint64
+	var ns, nd bool
+	c.object(func(k string) {
+		switch {
+		case k == srcKey && !ns:
+			sp, _ = strconv.ParseUint(c.str(), 10, 16)
+			ns = true
+		case k == dstKey && !nd:
+			dp, _ = strconv.ParseUint(c.str(), 10, 16)
+			nd = true
+		}
+	})
+	if ns && nd {
+		w.pkt.srcPort, w.pkt.dstPort, w.pkt.hasPorts = uint16(sp), uint16(dp), true
+	}
+}
+
+// note counts a problem in the packet's domain (or the tally notes) and
+// remembers the first occurrence's position as a note for the analyst.
+func (w *Walker) note(kind, field string, err error) {
+	if w.pkt.dt != nil {
+		w.pkt.dt.Errors[kind]++
+	}
+	if !w.st.notes[kind] {
+		w.st.notes[kind] = true
+		msg := fmt.Sprintf("%s: first at %s frame %d", kind, w.opt.File, w.pkt.frame)
+		if field != "" {
+			msg += " field " + field
+		}
+		if err != nil {
+			msg += ": " + err.Error()
+		}
+		w.tally.Notes = append(w.tally.Notes, msg)
+	}
+}
+
+// cflow walks one export packet (one cflow layer).
+func (w *Walker) cflow(c *cursor) {
+	p := &w.pkt
+	p.version, p.domain, p.hasExport, p.sysUptime, p.sequence = 0, 0, false, 0, 0
+	p.dt, p.headerDone = nil, false
+	var stamp string
+	c.object(func(key string) {
+		if strings.HasPrefix(key, "cflow.") {
+			switch key {
+			case "cflow.version":
+				n, _ := strconv.ParseUint(c.str(), 10, 8)
+				p.version = uint8(n)
+			case "cflow.sysuptime":
+				if d, err := ParseSeconds(c.str()); err == nil {
+					p.sysUptime = uint32(d / time.Millisecond)
+				}
+			case "cflow.timestamp":
+				stamp = c.str()
+			case "cflow.timestamp_tree":
+				c.object(func(k string) {
+					if k == "cflow.unix_secs" || k == "cflow.exporttime" {
+						if n, err := strconv.ParseUint(c.str(), 10, 32); err == nil {
+							p.exportSecs, p.hasExport = uint32(n), true
+						}
+					}
+				})
+			case "cflow.sequence":
+				n, _ := strconv.ParseUint(c.str(), 10, 32)
+				p.sequence = uint32(n)
+			case "cflow.source_id", "cflow.od_id":
+				if !p.headerDone {
+					n, _ := strconv.ParseUint(c.str(), 10, 32)
+					p.domain = uint32(n)
+				}
+			}
+			return
+		}
+		if strings.HasPrefix(key, "Set ") || strings.HasPrefix(key, "FlowSet ") {
+			if !p.headerDone {
+				w.header(stamp)
+			}
+			w.set(c, key)
+			return
+		}
+		if key == "_ws.malformed" {
+			if !p.headerDone {
+				w.header(stamp)
+			}
+			w.note("malformed export packet", "", nil)
+		}
+	})
+	if !p.headerDone {
+		w.header(stamp)
+	}
+	w.resolvePending()
+}
+
+// pendingRec is a record whose uptime-relative times wait for a system init
+// time that may come later in the same export packet (options set after data).
+type pendingRec struct {
+	i          int // index in w.queue
+	start, end string
+}
+
+// resolvePending computes the deferred times once the packet is walked.
+func (w *Walker) resolvePending() {
+	p := &w.pkt
+	for _, pr := range w.pending {
+		r := &w.queue[pr.i]
+		ed := r.ExporterDomain()
+		var err error
+		r.Start, r.StartEnc, err = w.instant("", pr.start, 0, ed)
+		if err != nil {
+			w.note(err.Error(), "cflow.timestart", nil)
+		}
+		var endEnc flow.Encoding
+		r.End, endEnc, _ = w.instant("", pr.end, 0, ed)
+		r.HasEnd = endEnc != flow.EncNone
+		w.countStart(p.dt, r)
+	}
+	w.pending = w.pending[:0]
+}
+
+// countStart counts a finished record's start in the tally.
+func (w *Walker) countStart(dt *flow.DomainTally, r *flow.Record) {
+	if r.StartEnc == flow.EncNone {
+		dt.NoStart++
+		return
+	}
+	dt.Encodings[r.StartEnc]++
+	if r.ExportTime != 0 && r.Start.Sub(r.ExportTime) >= time.Second {
+		dt.StartAfterExp++
+	}
+}
+
+// header completes the export packet header and counts the packet.
+func (w *Walker) header(stamp string) {
+	p := &w.pkt
+	p.headerDone = true
+	if !p.hasExport && stamp != "" {
+		if t, err := w.opt.ParseTime(stamp); err == nil {
+			p.exportSecs, p.hasExport = uint32(t/flow.Instant(time.Second)), true
+		}
+	}
+	p.exportTime = flow.Instant(int64(p.exportSecs) * int64(time.Second))
+	dt := w.tally.Domain(flow.ExporterDomain{Exporter: p.src, Domain: p.domain})
+	p.dt = dt
+	dt.Packets++
+	dt.Versions[p.version]++
+	if p.hasPorts {
+		dt.ExporterPorts[p.srcPort]++
+		dt.CollectorPorts[p.dstPort]++
+	}
+	if dt.FirstFrame == 0 || p.frame < dt.FirstFrame {
+		dt.FirstFrame = p.frame
+	}
+	dt.LastFrame = max(dt.LastFrame, p.frame)
+	if p.hasExport && p.hasCapture {
+		dt.ExportLag = append(dt.ExportLag, p.exportTime.Sub(p.captured))
+	}
+	if p.version != 9 && p.version != 10 {
+		w.note(fmt.Sprintf("NetFlow version %d is not supported", p.version), "cflow.version", nil)
+	}
+}
+
+func (w *Walker) tmplKey(id uint16) tmplKey {
+	p := &w.pkt
+	return tmplKey{exporter: p.src, collector: p.dst, expPort: p.srcPort, colPort: p.dstPort, domain: p.domain, id: id}
+}
+
+// parseSetLabel reads "Set 2 [id=256] (3 flows)" / "FlowSet 1 [id=0] (Data Template): 256".
+func parseSetLabel(label string) (num, id uint16, rest string) {
+	i := strings.IndexByte(label, ' ')
+	if i < 0 {
+		return 0, 0, ""
+	}
+	s := label[i+1:]
+	j := strings.IndexByte(s, ' ')
+	if j < 0 {
+		j = len(s)
+	}
+	n, _ := strconv.ParseUint(s[:j], 10, 16)
+	s = s[j:]
+	if k := strings.Index(s, "[id="); k >= 0 {
+		e := strings.IndexByte(s[k:], ']')
+		if e > 0 {
+			v, _ := strconv.ParseUint(s[k+4:k+e], 10, 16)
+			id = uint16(v)
+			s = s[k+e+1:]
+		}
+	}
+	return uint16(n), id, s
+}
+
+func (w *Walker) set(c *cursor, label string) {
+	p := &w.pkt
+	num, id, rest := parseSetLabel(label)
+	p.setNum, p.setID = num, id
+	switch {
+	case strings.Contains(rest, "(Data Template)"):
+		w.templateSet(c)
+		return
+	case strings.Contains(rest, "(Options Template)"):
+		if i := strings.LastIndex(rest, ": "); i >= 0 {
+			for f := range strings.SplitSeq(rest[i+2:], ",") {
+				if n, err := strconv.ParseUint(strings.TrimSpace(f), 10, 16); err == nil {
+					k := w.tmplKey(uint16(n))
+					if t := w.st.templates[k]; t != nil {
+						t.options = true
+					} else {
+						w.st.templates[k] = &tmplInfo{options: true, frame: p.frame}
+					}
+				}
+			}
+		}
+		return
+	case strings.Contains(rest, "Template"):
+		return // withdrawals and other template sets
+	}
+	var flows int
+	undecoded, recovered := false, false
+	c.object(func(key string) {
+		switch {
+		case strings.HasPrefix(key, "Flow "):
+			flows++
+			w.record(c, key)
+		case key == "cflow.template_frame":
+			if n, err := strconv.ParseUint(c.str(), 10, 32); err == nil && uint32(n) > p.frame {
+				recovered = true
+			}
+		case strings.HasPrefix(key, "Data (") || strings.Contains(key, "no template found"):
+			undecoded = true
+			if i := strings.Index(key, " bytes)"); i > 6 {
+				if n, err := strconv.Atoi(key[6:i]); err == nil {
+					p.dt.UndecodedBytes += n
+				}
+			}
+		case key == "_ws.malformed":
+			undecoded = true
+		}
+	})
+	if flows == 0 && (undecoded || !strings.Contains(rest, "flows)")) {
+		p.dt.UndecodedSets++
+	} else if undecoded {
+		w.note("malformed data set (records after the error lost)", "", nil)
+	}
+	if recovered && flows > 0 {
+		p.dt.RecoveredSets++
+	}
+}
+
+// templateSet remembers each template's start-time IE and field list.
+func (w *Walker) templateSet(c *cursor) {
+	c.object(func(k string) {
+		if !strings.HasPrefix(k, "Template (") {
+			return
+		}
+		var id uint16
+		abs := uint16(0)
+		var sig []byte
+		c.object(func(k string) {
+			switch {
+			case k == "cflow.template_id":
+				n, _ := strconv.ParseUint(c.str(), 10, 16)
+				id = uint16(n)
+			case strings.HasPrefix(k, "Field ("):
+				var ie uint64
+				pen := false
+				c.object(func(k string) {
+					switch k {
+					case "cflow.template_ipfix_field_type", "cflow.template_field_type":
+						ie, _ = strconv.ParseUint(c.str(), 10, 16)
+					case "cflow.template_ipfix_pen_provided":
+						pen = c.str() == "1"
+					case "cflow.template_ixia_field_type", "cflow.template_plixer_field_type",
+						"cflow.template_ntop_field_type", "cflow.template_netscaler_field_type":
+						pen = true
+						ie, _ = strconv.ParseUint(c.str(), 10, 16)
+					}
+				})
+				if pen {
+					sig = append(sig, 'p')
+				} else if abs == 0 {
+					if _, ok := absStartEncoding(uint16(ie)); ok {
+						abs = uint16(ie)
+					}
+				}
+				sig = strconv.AppendUint(sig, ie, 10)
+				sig = append(sig, ',')
+			}
+		})
+		key := w.tmplKey(id)
+		if old := w.st.templates[key]; old != nil && !old.options {
+			if old.fields != string(sig) && old.fields != "" {
+				old.redefined = true
+				w.note(fmt.Sprintf("template %d redefined with other fields (tshark keeps the first definition: later data may be misdecoded)", id), "", nil)
+			}
+			return
+		}
+		w.st.templates[key] = &tmplInfo{absStartIE: abs, fields: string(sig), frame: w.pkt.frame}
+	})
+}
+
+// fields of one data record, first occurrence of each.
+type fields struct {
+	src, dst               netip.Addr
+	srcPort, dstPort       uint16
+	proto                  uint8
+	app                    string
+	hasApp                 bool
+	appID                  uint32
+	hasAppID               bool
+	absStart, absEnd       string
+	relStart, relEnd       string
+	sysInit                string
+	packets, octets        uint64
+	hasPackets, hasOctets  bool
+	vlan                   uint16
+	hasVLAN                bool
+	natSrc, natDst         netip.Addr
+	natSrcPort, natDstPort uint16
+	hasNAT                 bool
+	seen                   uint64 // bit per field kind, for first-wins
+	badField               string
+	badErr                 error
+}
+
+const (
+	fSrc = 1 << iota
+	fDst
+	fSrcPort
+	fDstPort
+	fProto
+	fApp
+	fAppID
+	fAbsStart
+	fAbsEnd
+	fRelStart
+	fRelEnd
+	fSysInit
+	fPackets
+	fOctets
+	fVLAN
+	fNatSrc
+	fNatDst
+	fNatSrcPort
+	fNatDstPort
+)
+
+func (f *fields) once(bit uint64) bool {
+	if f.seen&bit != 0 {
+		return false
+	}
+	f.seen |= bit
+	return true
+}
+
+func (f *fields) bad(field string, err error) {
+	if f.badField == "" {
+		f.badField, f.badErr = field, err
+	}
+}
+
+// addr keeps the first address of a kind, except that an unspecified one
+// (0.0.0.0 or ::, as in records carrying both IPv4 and IPv6 fields of which
+// one is unused) gives way to a later specified one.
+func (f *fields) addr(dst *netip.Addr, bit uint64, key string, v string) {
+	if f.seen&bit != 0 && !dst.IsUnspecified() {
+		return
+	}
+	a, err := netip.ParseAddr(v)
+	if err != nil {
+		if f.seen&bit == 0 {
+			f.bad(key, err)
+		}
+		f.seen |= bit
+		return
+	}
+	if f.seen&bit == 0 || !a.IsUnspecified() {
+		*dst = a
+	}
+	f.seen |= bit
+}
+
+func (f *fields) uint(key string, v string, bits int) (uint64, bool) {
+	n, err := strconv.ParseUint(v, 10, bits)
+	if err != nil {
+		f.bad(key, err)
+		return 0, false
+	}
+	return n, true
+}
+
+// collect gathers the record's leaves, descending into subtrees, in order.
+func (f *fields) collect(c *cursor) {
+	c.object(func(key string) {
+		if !strings.HasPrefix(key, "cflow.") {
+			return
+		}
+		switch key {
+		case "cflow.srcaddr", "cflow.srcaddrv6":
+			f.addr(&f.src, fSrc, key, c.str())
+		case "cflow.dstaddr", "cflow.dstaddrv6":
+			f.addr(&f.dst, fDst, key, c.str())
+		case "cflow.srcport":
+			if f.once(fSrcPort) {
+				n, _ := f.uint(key, c.str(), 16)
+				f.srcPort = uint16(n)
+			}
+		case "cflow.dstport":
+			if f.once(fDstPort) {
+				n, _ := f.uint(key, c.str(), 16)
+				f.dstPort = uint16(n)
+			}
+		case "cflow.protocol":
+			if f.once(fProto) {
+				n, _ := f.uint(key, c.str(), 8)
+				f.proto = uint8(n)
+			}
+		case "cflow.pie.ixia.l7-application-name", "cflow.appl_name":
+			if f.once(fApp) {
+				f.app, f.hasApp = c.str(), true
+			}
+		case "cflow.pie.ixia.l7-application-id":
+			if f.once(fAppID) {
+				n, ok := f.uint(key, c.str(), 32)
+				f.appID, f.hasAppID = uint32(n), ok
+			}
+		case "cflow.abstimestart":
+			if f.once(fAbsStart) {
+				f.absStart = c.str()
+			}
+		case "cflow.abstimeend":
+			if f.once(fAbsEnd) {
+				f.absEnd = c.str()
+			}
+		case "cflow.timestart":
+			if f.once(fRelStart) {
+				f.relStart = c.str()
+			}
+		case "cflow.timeend":
+			if f.once(fRelEnd) {
+				f.relEnd = c.str()
+			}
+		case "cflow.sys_init_time":
+			if f.once(fSysInit) {
+				f.sysInit = c.str()
+			}
+		case "cflow.packets":
+			if f.once(fPackets) {
+				f.packets, f.hasPackets = f.uint(key, c.str(), 64)
+			}
+		case "cflow.octets":
+			if f.once(fOctets) {
+				f.octets, f.hasOctets = f.uint(key, c.str(), 64)
+			}
+		case "cflow.vlanid", "cflow.dot1q_vlan_id":
+			if f.once(fVLAN) {
+				n, ok := f.uint(key, c.str(), 16)
+				f.vlan, f.hasVLAN = uint16(n), ok
+			}
+		case "cflow.post_natsource_ipv4_address":
+			f.addr(&f.natSrc, fNatSrc, key, c.str())
+			f.hasNAT = true
+		case "cflow.post_natdestination_ipv4_address":
+			f.addr(&f.natDst, fNatDst, key, c.str())
+			f.hasNAT = true
+		case "cflow.post_naptsource_transport_port":
+			if f.once(fNatSrcPort) {
+				n, _ := f.uint(key, c.str(), 16)
+				f.natSrcPort, f.hasNAT = uint16(n), true
+			}
+		case "cflow.post_naptdestination_transport_port":
+			if f.once(fNatDstPort) {
+				n, _ := f.uint(key, c.str(), 16)
+				f.natDstPort, f.hasNAT = uint16(n), true
+			}
+		default:
+			if strings.HasSuffix(key, "_tree") && c.peek() == '{' {
+				f.collect(c)
+			}
+		}
+	})
+}
+
+// flowNumber reads k from "Flow k (app)".
+func flowNumber(label string) uint16 {
+	s := label[len("Flow "):]
+	i := 0
+	for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+		i++
+	}
+	n, _ := strconv.ParseUint(s[:i], 10, 16)
+	return uint16(n)
+}
+
+func (w *Walker) intern(s string) string {
+	if v, ok := w.st.intern[s]; ok {
+		return v
+	}
+	c := strings.Clone(s)
+	if len(w.st.intern) < 1<<16 {
+		w.st.intern[c] = c
+	}
+	return c
+}
+
+// record turns one "Flow N" object into a Record (or uses an options record).
+func (w *Walker) record(c *cursor, label string) {
+	p := &w.pkt
+	dt := p.dt
+	var f fields
+	f.collect(c)
+	ed := flow.ExporterDomain{Exporter: p.src, Domain: p.domain}
+	tk := w.tmplKey(p.setID)
+	tmpl := w.st.templates[tk]
+	if f.sysInit != "" {
+		if t, err := w.opt.ParseTime(f.sysInit); err == nil {
+			w.st.sysInit[ed] = t
+		} else {
+			w.note("bad system init time", "cflow.sys_init_time", err)
+		}
+	}
+	if (tmpl != nil && tmpl.options) || (f.seen&(fSrc|fDst) == 0) {
+		dt.OptionsRecords++
+		return
+	}
+	if f.badField != "" {
+		w.note("bad field value", f.badField, f.badErr)
+	}
+	r := flow.Record{
+		Pos:           flow.Pos{File: w.opt.File, Frame: p.frame, Set: p.setNum, Flow: flowNumber(label)},
+		Exporter:      p.src,
+		ExporterPort:  p.srcPort,
+		CollectorPort: p.dstPort,
+		Version:       p.version,
+		Domain:        p.domain,
+		SysUptime:     p.sysUptime,
+		Sequence:      p.sequence,
+		TemplateID:    p.setID,
+		Src:           f.src,
+		Dst:           f.dst,
+		SrcPort:       f.srcPort,
+		DstPort:       f.dstPort,
+		Proto:         f.proto,
+		AppID:         f.appID,
+		HasAppID:      f.hasAppID,
+		Packets:       f.packets,
+		Octets:        f.octets,
+		VLAN:          f.vlan,
+		HasVLAN:       f.hasVLAN,
+	}
+	if p.hasCapture {
+		r.CaptureTime = p.captured
+	}
+	if p.hasExport {
+		r.ExportTime = p.exportTime
+	}
+	if f.hasApp {
+		r.App = w.intern(f.app)
+	}
+	if f.hasNAT {
+		r.NAT = &flow.NAT{Src: f.natSrc, Dst: f.natDst, SrcPort: f.natSrcPort, DstPort: f.natDstPort}
+	}
+	var absIE uint16
+	if tmpl != nil {
+		absIE = tmpl.absStartIE
+		if tmpl.redefined {
+			w.note("records decoded with a template the exporter redefined (tshark keeps the first definition: their fields may be garbage)", "", nil)
+		}
+	}
+	dt.Records++
+	dt.TemplateIDs[p.setID]++
+	if f.absStart == "" && f.relStart != "" && p.version == 10 {
+		// IPFIX uptime: the system init time may follow in this packet.
+		w.pending = append(w.pending, pendingRec{i: len(w.queue), start: f.relStart, end: f.relEnd})
+		w.queue = append(w.queue, r)
+		return
+	}
+	var err error
+	r.Start, r.StartEnc, err = w.instant(f.absStart, f.relStart, absIE, ed)
+	if err != nil {
+		w.note(err.Error(), "cflow.abstimestart", nil)
+	}
+	var endEnc flow.Encoding
+	r.End, endEnc, err = w.instant(f.absEnd, f.relEnd, absIE+1, ed)
+	if err != nil && r.StartEnc != flow.EncNone {
+		w.note("bad end time", "cflow.abstimeend", err)
+	}
+	r.HasEnd = endEnc != flow.EncNone
+	w.countStart(dt, &r)
+	w.queue = append(w.queue, r)
+}
+
+// instant computes a start (or end) instant from the record's fields: an
+// absolute string (IEs 150-159) or an uptime-relative value (v9 / IE 21/22).
+// absIE is the template's start IE (151.. for ends), 0 when unknown.
+func (w *Walker) instant(abs, rel string, absIE uint16, ed flow.ExporterDomain) (flow.Instant, flow.Encoding, error) {
+	p := &w.pkt
+	switch {
+	case abs != "":
+		t, err := w.opt.ParseTime(abs)
+		if err != nil {
+			return 0, flow.EncNone, fmt.Errorf("bad time string")
+		}
+		if p.version == 9 && t == 0 {
+			// FIRST_SWITCHED = 0: tshark took its absolute branch.
+			if !p.hasExport {
+				return 0, flow.EncNone, fmt.Errorf("v9 uptime time without header export time")
+			}
+			return flow.V9Start(p.exportSecs, p.sysUptime, 0), flow.EncV9UptimeZero, nil
+		}
+		if absIE%2 == 1 {
+			absIE-- // end IE: use the start row
+		}
+		row, ok := absStartEncoding(absIE)
+		if !ok {
+			if w.opt.ExportStrings {
+				return t, flow.EncExportString, nil
+			}
+			row = encodingOfDigits(t)
+		}
+		return truncate(t, row.unit), row.enc, nil
+	case rel != "":
+		d, err := ParseSeconds(rel)
+		if err != nil {
+			return 0, flow.EncNone, fmt.Errorf("bad uptime value")
+		}
+		ms := int64(d / time.Millisecond)
+		if p.version == 9 {
+			if !p.hasExport {
+				return 0, flow.EncNone, fmt.Errorf("v9 uptime time without header export time")
+			}
+			return flow.V9Start(p.exportSecs, p.sysUptime, uint32(ms)), flow.EncV9Uptime, nil
+		}
+		init, ok := w.st.sysInit[ed]
+		if !ok {
+			return 0, flow.EncNone, fmt.Errorf("flowStartSysUpTime (IE 22) without systemInitTimeMilliseconds (IE 160) seen before it")
+		}
+		return sysUpTime(init, ms, p.exportTime, p.hasExport), flow.EncSysUpTime, nil
+	}
+	return 0, flow.EncNone, nil
+}

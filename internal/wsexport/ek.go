@@ -1,0 +1,543 @@
+package wsexport
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/netip"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/tidwall/gjson"
+
+	"netflowtimedifference/internal/flow"
+	"netflowtimedifference/internal/tshark"
+)
+
+// ErrEKUnaligned is the cause recorded for an EK packet whose per-field
+// arrays cannot be proven to line up with its flow records.
+var ErrEKUnaligned = errors.New("EK arrays cannot be paired with flows")
+
+// ekReader reads tshark -T ek output: one bulk "index" line and one document
+// line per packet. EK flattens all records of a packet into one array per
+// field, so a packet is used only when the arrays provably line up: one data
+// set, no options data, and every flow field array exactly as long as the
+// number of flows. Other packets are refused, counted and named in the notes.
+type ekReader struct {
+	ctx   context.Context
+	file  string
+	br    *bufio.Reader
+	tp    *TimeParser
+	tally *flow.Tally
+	queue []flow.Record
+	qi    int
+	err   error
+	done  bool
+
+	line   int   // lines read
+	offset int64 // bytes read before the current line
+	docs   int
+	buf    []byte
+
+	refused      int
+	refusedNotes int
+	sysInit      map[flow.ExporterDomain]flow.Instant
+	startField   map[ekTmplKey]string // template -> its absolute start field name
+	noInitNoted  bool
+	noExporter   bool
+}
+
+func newEKReader(ctx context.Context, file string, r io.Reader, tp *TimeParser) *ekReader {
+	return &ekReader{
+		ctx: ctx, file: file, br: bufio.NewReaderSize(r, 256<<10), tp: tp,
+		tally:      &flow.Tally{Inputs: []string{file}, Tool: "tshark EK export"},
+		sysInit:    map[flow.ExporterDomain]flow.Instant{},
+		startField: map[ekTmplKey]string{},
+	}
+}
+
+func (e *ekReader) Tally() *flow.Tally { return e.tally }
+
+// readLine returns the next line without its end, reusing e.buf.
+func (e *ekReader) readLine() ([]byte, error) {
+	e.buf = e.buf[:0]
+	for {
+		chunk, err := e.br.ReadSlice('\n')
+		e.buf = append(e.buf, chunk...)
+		if err == bufio.ErrBufferFull {
+			continue
+		}
+		if err == io.EOF && len(e.buf) > 0 {
+			err = nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		e.line++
+		line := e.buf
+		e.offset += int64(len(line))
+		for len(line) > 0 && (line[len(line)-1] == '\n' || line[len(line)-1] == '\r') {
+			line = line[:len(line)-1]
+		}
+		return line, nil
+	}
+}
+
+func (e *ekReader) posErr(frame uint32, field string, err error) error {
+	return &PosError{File: e.file, Where: fmt.Sprintf("line %d (byte %d)", e.line, e.offset-int64(len(e.buf))), Frame: frame, Column: field, Err: err}
+}
+
+func (e *ekReader) Read() (flow.Record, error) {
+	for e.qi >= len(e.queue) {
+		if e.err != nil {
+			return flow.Record{}, e.err
+		}
+		if e.done {
+			return flow.Record{}, io.EOF
+		}
+		if err := e.ctx.Err(); err != nil {
+			e.err = err
+			continue
+		}
+		e.queue, e.qi = e.queue[:0], 0
+		line, err := e.readLine()
+		if err == io.EOF {
+			e.finish()
+			e.done = true
+			continue
+		}
+		if err != nil {
+			e.err = e.posErr(0, "", err)
+			continue
+		}
+		if len(strings.TrimSpace(string(line))) == 0 {
+			continue
+		}
+		if !gjson.ValidBytes(line) {
+			e.err = e.posErr(0, "", errors.New("not a JSON document (truncated or damaged EK file)"))
+			continue
+		}
+		doc := gjson.ParseBytes(line)
+		if doc.Get("index").Exists() && !doc.Get("layers").Exists() {
+			continue
+		}
+		layers := doc.Get("layers")
+		if !layers.IsObject() {
+			e.err = e.posErr(0, "layers", errors.New("EK document without a layers object"))
+			continue
+		}
+		e.docs++
+		if err := e.packet(doc, layers); err != nil {
+			e.err = err
+		}
+	}
+	r := e.queue[e.qi]
+	e.qi++
+	return r, nil
+}
+
+// values returns a field's values: EK writes one occurrence as a string and
+// several as an array.
+func values(v gjson.Result) []string {
+	if v.IsArray() {
+		var out []string
+		v.ForEach(func(_, x gjson.Result) bool { out = append(out, x.String()); return true })
+		return out
+	}
+	if !v.Exists() || v.Type == gjson.Null {
+		return nil
+	}
+	return []string{v.String()}
+}
+
+func firstValue(v gjson.Result) string {
+	if vs := values(v); len(vs) > 0 {
+		return vs[0]
+	}
+	return ""
+}
+
+// ekPacket is what one packet's document tells outside the cflow layer.
+type ekPacket struct {
+	frame            uint32
+	captured         flow.Instant
+	exporter         netip.Addr
+	expPort, colPort uint16
+}
+
+func (e *ekReader) packet(doc, layers gjson.Result) error {
+	e.tally.Frames++
+	p := ekPacket{frame: uint32(e.docs)}
+	if ms, err := strconv.ParseInt(doc.Get("timestamp").String(), 10, 64); err == nil {
+		p.captured = flow.UnixMilli(ms)
+	}
+	if n, err := strconv.ParseUint(firstValue(layers.Get("frame.frame_frame_number")), 10, 32); err == nil {
+		p.frame = uint32(n)
+	}
+	if t, err := e.tp.Parse(firstValue(layers.Get("frame.frame_frame_time_epoch"))); err == nil {
+		p.captured = t
+	}
+	for _, k := range []string{"ip.ip_ip_src", "ipv6.ipv6_ipv6_src"} {
+		if a, err := netip.ParseAddr(firstValue(layers.Get(k))); err == nil {
+			p.exporter = a.Unmap()
+		}
+	}
+	for _, l := range []string{"udp", "tcp", "sctp"} {
+		sp, err1 := strconv.ParseUint(firstValue(layers.Get(l+"."+l+"_"+l+"_srcport")), 10, 16)
+		dp, err2 := strconv.ParseUint(firstValue(layers.Get(l+"."+l+"_"+l+"_dstport")), 10, 16)
+		if err1 == nil && err2 == nil {
+			p.expPort, p.colPort = uint16(sp), uint16(dp)
+		}
+	}
+	c := layers.Get("cflow")
+	if !c.Exists() {
+		// tshark -T ek -e <field>: flat "cflow_<field>" arrays and no set or
+		// flow labels, so nothing proves which value belongs to which flow.
+		flat := false
+		layers.ForEach(func(k, _ gjson.Result) bool {
+			flat = strings.HasPrefix(k.Str, "cflow_")
+			return !flat
+		})
+		if flat {
+			e.refused++
+			if e.refusedNotes < 5 {
+				e.refusedNotes++
+				err := &PosError{File: e.file, Where: fmt.Sprintf("line %d", e.line), Frame: p.frame,
+					Err: fmt.Errorf("%w: an EK export made with -e fields has no set or flow labels, so the per-field arrays cannot be checked; its records were not read. Export the packets as JSON (tshark -T json, or Wireshark's Export Packet Dissections > As JSON)", ErrEKUnaligned)}
+				e.tally.Notes = append(e.tally.Notes, err.Error())
+			}
+		}
+		return nil
+	}
+	if !p.exporter.IsValid() && !e.noExporter {
+		e.noExporter = true
+		e.tally.Notes = append(e.tally.Notes, fmt.Sprintf("%s: the EK export has no ip/ipv6 layer (exported with -J cflow?): the exporter address is unknown", e.file))
+	}
+	if c.IsArray() {
+		var err error
+		c.ForEach(func(_, m gjson.Result) bool {
+			err = e.message(p, m)
+			return err == nil
+		})
+		return err
+	}
+	return e.message(p, c)
+}
+
+var (
+	ekDataSetRE = regexp.MustCompile(`^(?:Flow)?Set (\d+) \[id=(\d+)\] \((\d+) flows\)$`)
+	ekOptTmplRE = regexp.MustCompile(`\(Options Template\): ([0-9,]+)`)
+	ekFlowRE    = regexp.MustCompile(`^Flow \d+(?: \(|$)`)
+)
+
+// ekFlowFields are the per-record fields read from EK; each must have one
+// value per flow.
+var ekFlowFields = []string{
+	"cflow_cflow_srcaddr", "cflow_cflow_dstaddr", "cflow_cflow_srcaddrv6", "cflow_cflow_dstaddrv6",
+	"cflow_cflow_srcport", "cflow_cflow_dstport", "cflow_cflow_protocol",
+	"cflow_cflow_abstimestart", "cflow_cflow_timestart", "cflow_cflow_packets", "cflow_cflow_octets",
+	"cflow_cflow_pie_ixia_l7-application-name", "cflow_cflow_pie_ixia_l7-application-id",
+	"cflow_cflow_sys_init_time", "cflow_cflow_abstimeend", "cflow_cflow_timeend",
+}
+
+// ekStartFields maps the template field names in EK's text labels to the
+// start-time encoding and its unit.
+var ekStartFields = map[string]struct {
+	enc  flow.Encoding
+	unit time.Duration
+}{
+	"flowStartSeconds":           {flow.EncSeconds, time.Second},
+	"flowStartMilliseconds":      {flow.EncMilliseconds, time.Millisecond},
+	"flowStartMicroseconds":      {flow.EncMicroseconds, time.Microsecond},
+	"flowStartNanoseconds":       {flow.EncNanoseconds, time.Nanosecond},
+	"flowStartDeltaMicroseconds": {flow.EncDeltaMicroseconds, time.Microsecond},
+}
+
+var (
+	ekTemplateRE = regexp.MustCompile(`^Template \(Id = (\d+), Count = \d+\)$`)
+	ekFieldRE    = regexp.MustCompile(`^Field \(\d+/\d+\): (\S+)$`)
+)
+
+// ekTmplKey identifies a template as tshark does, less the collector side.
+type ekTmplKey struct {
+	exporter netip.Addr
+	port     uint16
+	domain   uint32
+	id       int
+}
+
+// floor truncates an instant to a multiple of unit.
+func floor(t flow.Instant, unit time.Duration) flow.Instant {
+	u := flow.Instant(unit)
+	if u <= 1 {
+		return t
+	}
+	r := t % u
+	if r < 0 {
+		r += u
+	}
+	return t - r
+}
+
+// message reads one export message (one cflow layer) of a packet.
+func (e *ekReader) message(p ekPacket, c gjson.Result) error {
+	var texts []string
+	fields := map[string][]string{}
+	var version, domainStr, exportStr, uptimeStr, seqStr string
+	c.ForEach(func(k, v gjson.Result) bool {
+		switch k.Str {
+		case "text":
+			texts = append(texts, values(v)...)
+		case "cflow_cflow_version":
+			version = firstValue(v)
+		case "cflow_cflow_od_id", "cflow_cflow_source_id":
+			if domainStr == "" {
+				domainStr = firstValue(v)
+			}
+			fields[k.Str] = append(fields[k.Str], values(v)...)
+		case "cflow_cflow_exporttime", "cflow_cflow_unix_secs":
+			exportStr = firstValue(v)
+		case "cflow_cflow_sysuptime":
+			uptimeStr = firstValue(v)
+		case "cflow_cflow_sequence":
+			seqStr = firstValue(v)
+		default:
+			fields[k.Str] = append(fields[k.Str], values(v)...)
+		}
+		return true
+	})
+	ver, _ := strconv.ParseUint(version, 10, 8)
+	dom, _ := strconv.ParseUint(domainStr, 10, 32)
+	ed := flow.ExporterDomain{Exporter: p.exporter, Domain: uint32(dom)}
+	dt := e.tally.Domain(ed)
+	dt.Packets++
+	dt.Versions[uint8(ver)]++
+	if p.expPort != 0 || p.colPort != 0 {
+		dt.ExporterPorts[p.expPort]++
+		dt.CollectorPorts[p.colPort]++
+	}
+	if dt.FirstFrame == 0 || p.frame < dt.FirstFrame {
+		dt.FirstFrame = p.frame
+	}
+	dt.LastFrame = max(dt.LastFrame, p.frame)
+	var exportSecs uint64
+	hasExport := false
+	if n, err := strconv.ParseUint(exportStr, 10, 32); err == nil {
+		exportSecs, hasExport = n, true
+		if p.captured != 0 {
+			dt.ExportLag = append(dt.ExportLag, flow.Instant(int64(n)*1e9).Sub(p.captured))
+		}
+	}
+	var uptimeMs uint32
+	if d, err := tshark.ParseSeconds(uptimeStr); err == nil {
+		uptimeMs = uint32(d / time.Millisecond)
+	}
+	seq, _ := strconv.ParseUint(seqStr, 10, 32)
+
+	// Sets, from the text labels.
+	optIDs := map[string]bool{}
+	type dataSet struct{ num, id, flows int }
+	var sets []dataSet
+	flowLabels := 0
+	tmpl := -1
+	for _, t := range texts {
+		if m := ekTemplateRE.FindStringSubmatch(t); m != nil {
+			tmpl, _ = strconv.Atoi(m[1])
+			delete(e.startField, ekTmplKey{p.exporter, p.expPort, uint32(dom), tmpl})
+		} else if m := ekFieldRE.FindStringSubmatch(t); m != nil && tmpl >= 0 {
+			k := ekTmplKey{p.exporter, p.expPort, uint32(dom), tmpl}
+			if _, ok := ekStartFields[m[1]]; ok && e.startField[k] == "" {
+				e.startField[k] = m[1]
+			}
+		}
+		if m := ekOptTmplRE.FindStringSubmatch(t); m != nil {
+			for _, id := range strings.Split(m[1], ",") {
+				optIDs[id] = true
+			}
+		}
+		if m := ekDataSetRE.FindStringSubmatch(t); m != nil {
+			num, _ := strconv.Atoi(m[1])
+			id, _ := strconv.Atoi(m[2])
+			n, _ := strconv.Atoi(m[3])
+			sets = append(sets, dataSet{num, id, n})
+		}
+		if strings.Contains(t, "no template found") {
+			dt.UndecodedSets++
+		}
+		if ekFlowRE.MatchString(t) {
+			flowLabels++
+		}
+	}
+	if len(sets) == 0 {
+		return nil
+	}
+	var reasons []string
+	if len(sets) > 1 {
+		var ids []string
+		for _, s := range sets {
+			ids = append(ids, strconv.Itoa(s.id))
+		}
+		reasons = append(reasons, fmt.Sprintf("the packet has %d data sets (templates %s), whose records EK merges into the same arrays", len(sets), strings.Join(ids, ", ")))
+	}
+	set := sets[0]
+	if optIDs[strconv.Itoa(set.id)] {
+		dt.OptionsRecords += set.flows
+		if len(sets) == 1 {
+			if vs := fields["cflow_cflow_sys_init_time"]; len(vs) == 1 {
+				if t, err := e.tp.Parse(vs[0]); err == nil {
+					e.sysInit[ed] = t
+				}
+			}
+			return nil
+		}
+	}
+	n := set.flows
+	if len(sets) == 1 && flowLabels != n {
+		reasons = append(reasons, fmt.Sprintf("the set announces %d flows but %d \"Flow N\" labels follow", n, flowLabels))
+	}
+	if len(sets) == 1 {
+		for _, f := range ekFlowFields {
+			if vs, ok := fields[f]; ok && len(vs) != n {
+				why := "a field absent from some records (an empty app name) or repeated in them (biflow counters, two time encodings)"
+				reasons = append(reasons, fmt.Sprintf("%s has %d values for %d flows (%s)", strings.TrimPrefix(f, "cflow_cflow_"), len(vs), n, why))
+				break
+			}
+		}
+		if ods := fields["cflow_cflow_od_id"]; len(ods) > 1 && len(ods) != n+1 {
+			reasons = append(reasons, fmt.Sprintf("od_id has %d values for %d flows", len(ods), n))
+		}
+	}
+	if len(reasons) > 0 {
+		e.refused++
+		dt.Errors["EK packet refused: arrays not provably aligned"]++
+		dt.UndecodedSets += len(sets)
+		if e.refusedNotes < 5 {
+			e.refusedNotes++
+			err := &PosError{File: e.file, Where: fmt.Sprintf("line %d", e.line), Frame: p.frame,
+				Err: fmt.Errorf("%w: %s; its records were not read. Export the packets as JSON (tshark -T json, or Wireshark's Export Packet Dissections > As JSON), which keeps each flow apart", ErrEKUnaligned, strings.Join(reasons, "; "))}
+			e.tally.Notes = append(e.tally.Notes, err.Error())
+		}
+		return nil
+	}
+
+	get := func(f string, i int) string {
+		if vs := fields[f]; i < len(vs) {
+			return vs[i]
+		}
+		return ""
+	}
+	for i := 0; i < n; i++ {
+		r := flow.Record{
+			Pos:           flow.Pos{File: e.file, Frame: p.frame, Set: uint16(set.num), Flow: uint16(min(i+1, 65535))},
+			CaptureTime:   p.captured,
+			Exporter:      p.exporter,
+			ExporterPort:  p.expPort,
+			CollectorPort: p.colPort,
+			Version:       uint8(ver),
+			Domain:        uint32(dom),
+			SysUptime:     uptimeMs,
+			Sequence:      uint32(seq),
+			TemplateID:    uint16(set.id),
+		}
+		if hasExport {
+			r.ExportTime = flow.Instant(int64(exportSecs) * 1e9)
+		}
+		if ver != 9 {
+			r.SysUptime = 0
+		}
+		for _, k := range []string{"cflow_cflow_srcaddr", "cflow_cflow_srcaddrv6"} {
+			if a, err := netip.ParseAddr(get(k, i)); err == nil {
+				r.Src = a
+			}
+		}
+		for _, k := range []string{"cflow_cflow_dstaddr", "cflow_cflow_dstaddrv6"} {
+			if a, err := netip.ParseAddr(get(k, i)); err == nil {
+				r.Dst = a
+			}
+		}
+		if !r.Src.IsValid() && !r.Dst.IsValid() {
+			dt.OptionsRecords++
+			continue
+		}
+		sp, _ := strconv.ParseUint(get("cflow_cflow_srcport", i), 10, 16)
+		dp, _ := strconv.ParseUint(get("cflow_cflow_dstport", i), 10, 16)
+		pr, _ := strconv.ParseUint(get("cflow_cflow_protocol", i), 10, 8)
+		r.SrcPort, r.DstPort, r.Proto = uint16(sp), uint16(dp), uint8(pr)
+		r.Packets, _ = strconv.ParseUint(get("cflow_cflow_packets", i), 10, 64)
+		r.Octets, _ = strconv.ParseUint(get("cflow_cflow_octets", i), 10, 64)
+		r.App = get("cflow_cflow_pie_ixia_l7-application-name", i)
+		if id, err := strconv.ParseUint(get("cflow_cflow_pie_ixia_l7-application-id", i), 10, 32); err == nil {
+			r.AppID, r.HasAppID = uint32(id), true
+		}
+		if s := get("cflow_cflow_sys_init_time", i); s != "" {
+			if t, err := e.tp.Parse(s); err == nil {
+				e.sysInit[ed] = t
+			}
+		}
+		sf, known := ekStartFields[e.startField[ekTmplKey{p.exporter, p.expPort, uint32(dom), set.id}]]
+		instant := func(abs, rel string) (flow.Instant, flow.Encoding, bool) {
+			if abs != "" {
+				t, err := e.tp.Parse(abs)
+				switch {
+				case err != nil:
+					return 0, flow.EncNone, false
+				case ver == 9 && t == 0 && hasExport:
+					return flow.V9Start(uint32(exportSecs), uptimeMs, 0), flow.EncV9UptimeZero, true
+				case known:
+					return floor(t, sf.unit), sf.enc, true
+				}
+				return t, flow.EncExportString, true
+			}
+			if rel == "" {
+				return 0, flow.EncNone, true
+			}
+			d, err := tshark.ParseSeconds(rel)
+			ms := int64(d / time.Millisecond)
+			switch {
+			case err != nil:
+				return 0, flow.EncNone, false
+			case ver == 9 && hasExport:
+				return flow.V9Start(uint32(exportSecs), uptimeMs, uint32(ms)), flow.EncV9Uptime, true
+			case ver == 10:
+				if init, ok := e.sysInit[ed]; ok {
+					return flow.SysUpTimeStart(init, ms), flow.EncSysUpTime, true
+				}
+				dt.Errors["flowStartSysUpTime without systemInitTimeMilliseconds"]++
+			}
+			return 0, flow.EncNone, true
+		}
+		var ok bool
+		if r.Start, r.StartEnc, ok = instant(get("cflow_cflow_abstimestart", i), get("cflow_cflow_timestart", i)); !ok {
+			dt.Errors["bad start time"]++
+		}
+		var endEnc flow.Encoding
+		r.End, endEnc, _ = instant(get("cflow_cflow_abstimeend", i), get("cflow_cflow_timeend", i))
+		r.HasEnd = endEnc != flow.EncNone
+		if r.StartEnc == flow.EncNone {
+			dt.NoStart++
+		} else {
+			dt.Encodings[r.StartEnc]++
+			if hasExport && r.Start.Sub(r.ExportTime) >= time.Second {
+				dt.StartAfterExp++
+			}
+		}
+		dt.Records++
+		dt.TemplateIDs[uint16(set.id)]++
+		e.queue = append(e.queue, r)
+	}
+	return nil
+}
+
+func (e *ekReader) finish() {
+	if e.refused > e.refusedNotes {
+		e.tally.Notes = append(e.tally.Notes, fmt.Sprintf("%s: %d EK packets in all were refused because their arrays cannot be paired with flows (first %d named above); export as JSON", e.file, e.refused, e.refusedNotes))
+	}
+	e.tally.Notes = append(e.tally.Notes, prefixNotes(e.file, e.tp.Notes())...)
+	if e.tp.Unverified() {
+		e.tally.UnverifiedTimes = append(e.tally.UnverifiedTimes, e.file)
+	}
+}

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# The whole test suite: installs tshark if missing, then go vet and go test ./...
+# Tests that need ../shared/captures or tshark skip with a message when either is absent.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+command -v go >/dev/null 2>&1 || export PATH="$PATH:/usr/local/go/bin"
+. scripts/ensure-tshark.sh
+ensure_tshark
+echo "== go vet" >&2
+go vet ./...
+echo "== go test" >&2
+go test -count=1 -timeout 20m ./...
