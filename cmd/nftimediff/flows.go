@@ -7,7 +7,9 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"netflowtimedifference/internal/app"
+	"netflowtimedifference/internal/progress"
 	"netflowtimedifference/internal/tshark"
+	"netflowtimedifference/internal/wsexport"
 )
 
 // sourceFlags are the input flags shared by flows and inspect.
@@ -17,12 +19,22 @@ func sourceFlags() []cli.Flag {
 		&cli.StringFlag{Name: "tshark", Usage: "tshark executable `PATH` (default: tshark from PATH)"},
 		&cli.StringFlag{Name: "two-pass", Value: "auto", Usage: "run tshark -2: auto (when data precedes its template), always, never"},
 		&cli.BoolFlag{Name: "no-auto-port", Usage: "report, but do not decode, detected NetFlow/IPFIX ports"},
-		&cli.IntFlag{Name: "jobs", Value: 1, Usage: "run `N` tshark processes per file, each printing every N-th frame (same records, merged in frame order)"},
+		&cli.IntFlag{Name: "jobs", Value: app.DefaultJobs(), Usage: "run `N` tshark processes per file, each printing every N-th frame (same records, merged in frame order; default: cores - 1)"},
+		&cli.StringFlag{Name: "input-tz", Usage: "`ZONE` (IANA name or ±HH:MM) the local time strings of a Wireshark export were written in; default: their zone labels"},
+		&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "no progress display on stderr (match: no summary either)"},
 	}
 }
 
 func sourceOptions(c *cli.Context) (app.SourceOptions, error) {
 	o := app.SourceOptions{Ports: c.IntSlice("port"), Tshark: c.String("tshark"), NoAutoPorts: c.Bool("no-auto-port"), Jobs: c.Int("jobs")}
+	if tz := c.String("input-tz"); tz != "" {
+		loc, err := wsexport.ParseInputTZ(tz)
+		if err != nil {
+			return o, usageError{app.Errorf(app.ExitUsage, "--input-tz %q: %v", tz, err)}
+		}
+		o.InputTZ = loc
+	}
+	o.Progress = progress.New(os.Stderr, c.Bool("quiet"))
 	if o.Jobs < 1 || o.Jobs > 64 {
 		return o, usageError{app.Errorf(app.ExitUsage, "--jobs %d: use 1 to 64", o.Jobs)}
 	}

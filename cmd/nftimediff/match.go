@@ -40,7 +40,6 @@ func matchCommand() *cli.Command {
 			&cli.StringFlag{Name: "xlsx", Usage: "write the Excel report to `FILE`"},
 			&cli.StringFlag{Name: "docx", Usage: "write the Word report to `FILE`"},
 			&cli.StringFlag{Name: "text", Usage: "also write the terminal summary to `FILE`"},
-			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "do not print the summary"},
 		}, sourceFlags()...),
 		Action: func(c *cli.Context) error {
 			inputs, err := inputsAndLateFlags(c)

@@ -141,7 +141,7 @@ func TestInputErrorsHaveExitCodes(t *testing.T) {
 		Want  string
 	}{
 		{Name: "a missing file is an input error", Files: []string{filepath.Join(dir, "nope.pcap")}, Code: ExitInput, Want: "nope.pcap"},
-		{Name: "a text file is an input error", Files: []string{text}, Code: ExitInput, Want: "not a pcap/pcapng"},
+		{Name: "a text file is an input error", Files: []string{text}, Code: ExitInput, Want: "not a capture (pcap, pcapng) nor a Wireshark export"},
 		{Name: "an empty file is an input error", Files: []string{empty}, Code: ExitInput, Want: "empty file"},
 		{Name: "a directory is an input error", Files: []string{dir}, Code: ExitInput, Want: "directory"},
 		{Name: "no files is a usage error", Code: ExitUsage, Want: "no input"},
@@ -219,3 +219,23 @@ func TestCSVAndJSONStringsMatchTheStandardLibrary(t *testing.T) {
 }
 
 var _ = flow.Record{}
+
+func TestZoneLikeOffsets(t *testing.T) {
+	for _, tc := range []struct {
+		Name string
+		In   time.Duration
+		OK   bool
+	}{
+		{Name: "three hours and 400 ms looks like a zone", In: 3*time.Hour + 400*time.Millisecond, OK: true},
+		{Name: "minus five and a half hours looks like a zone", In: -5*time.Hour - 30*time.Minute, OK: true},
+		{Name: "five seconds is a clock fault", In: 5 * time.Second, OK: false},
+		{Name: "zero is in sync", In: 0, OK: false},
+		{Name: "355 days is no zone", In: 355 * 24 * time.Hour, OK: false},
+	} {
+		t.Run(tc.Name, func(t *testing.T) {
+			if _, ok := zoneLike(tc.In); ok != tc.OK {
+				t.Errorf("zoneLike(%v) = %v", tc.In, ok)
+			}
+		})
+	}
+}

@@ -64,9 +64,24 @@ func Lags(d []time.Duration) LagStats {
 	return LagStats{N: len(s), Median: m, Min: s[0], Max: s[len(s)-1]}
 }
 
-// fmtDur prints a signed duration in seconds with millisecond digits.
+// fmtDur prints a signed duration in seconds with millisecond digits, and
+// in hours or days as well when it is that large.
 func fmtDur(d time.Duration) string {
-	return fmt.Sprintf("%+.3f s", d.Seconds())
+	s := fmt.Sprintf("%+.3f s", d.Seconds())
+	switch a := d.Abs(); {
+	case a >= 48*time.Hour:
+		s += fmt.Sprintf(" (%+.1f d)", d.Hours()/24)
+	case a >= time.Hour:
+		s += fmt.Sprintf(" (%+.2f h)", d.Hours())
+	}
+	return s
+}
+
+// zoneLike reports whether a clock offset is a whole number of quarter hours
+// (within 2 s: the header has 1 s resolution), as a time-zone mistake would be.
+func zoneLike(d time.Duration) (time.Duration, bool) {
+	q := d.Round(15 * time.Minute)
+	return q, q != 0 && (d-q).Abs() <= 2*time.Second && q.Abs() <= 14*time.Hour
 }
 
 // WriteInspect prints a Tally as the inspect report.
@@ -109,6 +124,12 @@ func WriteInspect(w io.Writer, t *flow.Tally) error {
 			if d.UndecodedSets > 0 || d.RecoveredSets > 0 {
 				fmt.Fprintf(&b, "  undecodable     %d data sets (%d bytes) tshark could not decode (no template / malformed); %d sets recovered with a later template (-2)\n",
 					d.UndecodedSets, d.UndecodedBytes, d.RecoveredSets)
+			}
+			if l := Lags(d.ExportLag); l.N > 0 {
+				fmt.Fprintf(&b, "  export clock    %s ahead of the collector (median of %d packets; min %s, max %s)\n", fmtDur(l.Median), l.N, fmtDur(l.Min), fmtDur(l.Max))
+				if q, ok := zoneLike(l.Median); ok {
+					fmt.Fprintf(&b, "  time zone?      the offset is %s, a whole number of quarter hours: most likely a time-zone setting, not a clock fault\n", q)
+				}
 			}
 			if d.StartAfterExp > 0 {
 				fmt.Fprintf(&b, "  impossible      %d records start after their packet's export time\n", d.StartAfterExp)

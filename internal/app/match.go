@@ -165,6 +165,13 @@ func BuildModel(recs []flow.Record, tally *flow.Tally, res *match.Result, cfg Ma
 	for _, f := range tally.UnverifiedTimes {
 		m.Notes = append(m.Notes, fmt.Sprintf("%s: absolute times rest on an assumed time zone; differences within the file are exact, absolute instants are unverified", f))
 	}
+	if s := noStart(res); s != "" {
+		m.Verdict.Reasons = append(m.Verdict.Reasons, s)
+	}
+	if s := beyondWindow(res); s != "" {
+		m.Notes = append(m.Notes, s)
+		m.Verdict.Reasons = append(m.Verdict.Reasons, s)
+	}
 	if res.Excluded > 0 {
 		m.Notes = append(m.Notes, fmt.Sprintf("%d records belong to neither side (other domains or exporters) and were left out", res.Excluded))
 	}
@@ -282,6 +289,52 @@ func verdict(a stats.Analysis, m *report.Model, res *match.Result) report.Verdic
 		v.Reasons = append(v.Reasons, s)
 	}
 	return v
+}
+
+// noStart says how many records could not take part because they carry no
+// start time (a Wireshark CSV export cuts cells at 255 characters).
+func noStart(res *match.Result) string {
+	count := func(us []match.Unmatched) (n int) {
+		for _, u := range us {
+			if u.Why == match.ReasonNoStart {
+				n++
+			}
+		}
+		return n
+	}
+	pre, post := count(res.UnmatchedPre), count(res.UnmatchedPost)
+	if pre+post == 0 {
+		return ""
+	}
+	return fmt.Sprintf("%d records (%d pre, %d post) carry no start time and could not be paired (see the notes for why)", pre+post, pre, post)
+}
+
+// beyondWindow notices when many pre records found their key on the other
+// side only outside the window, at about the same distance: the signature of
+// an offset larger than the window (a time-zone setting, a clock hours off),
+// which no pairing inside the window can reveal.
+func beyondWindow(res *match.Result) string {
+	var nearest []float64
+	for _, u := range res.UnmatchedPre {
+		if u.Why == match.ReasonOutsideWindow {
+			nearest = append(nearest, float64(u.NearestNs)/1e6)
+		}
+	}
+	if len(nearest) < 10 || len(nearest) < len(res.Pairs) {
+		return ""
+	}
+	med := stats.Median(nearest)
+	var near int
+	for _, d := range nearest {
+		if math.Abs(d-med) <= max(float64(res.Window)/1e6, math.Abs(med)/20) {
+			near++
+		}
+	}
+	if near*2 < len(nearest) {
+		return ""
+	}
+	return fmt.Sprintf("%d pre records have same-key candidates only outside the %v window, most of them near %s: if that is the clocks' offset, rerun with --window %v",
+		len(nearest), res.Window, stats.FormatSignedMs(med), (time.Duration(math.Abs(med)*1.05*1e6)+res.Window).Truncate(time.Minute)+time.Minute)
 }
 
 // outliers names the pairs (continuations aside) whose difference lies

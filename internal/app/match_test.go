@@ -3,11 +3,15 @@ package app
 import (
 	"bytes"
 	"context"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
+	"netflowtimedifference/internal/flow"
+	"netflowtimedifference/internal/gen"
 	"netflowtimedifference/internal/match"
 	"netflowtimedifference/internal/stats"
 )
@@ -78,6 +82,94 @@ func TestMatchFindsTheKnownDifferencesOfTheIpfixcolCapture(t *testing.T) {
 	for _, want := range []string{"in sync", "949"} {
 		if !strings.Contains(text.String(), want) {
 			t.Errorf("summary lacks %q:\n%s", want, text.String())
+		}
+	}
+}
+
+// A post clock three hours ahead (a time-zone setting) gives no pair inside
+// the default 6 s window. The model must say which window would find them,
+// and that window must then find the offset and call it a time-zone hint.
+func TestMatchSuggestsAWindowWhenTheOffsetIsHoursAndThenFindsIt(t *testing.T) {
+	cfg, ok := gen.Scenario("tz-3h")
+	if !ok {
+		t.Fatal("scenario tz-3h missing")
+	}
+	capt, err := gen.Generate(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs := capt.Records
+	tally := &flow.Tally{}
+	res, err := match.Run(recs, match.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := BuildModel(recs, tally, res, MatchConfig{})
+	if len(m.Pairs) != 0 {
+		t.Fatalf("%d pairs inside the default window, want 0", len(m.Pairs))
+	}
+	var hint string
+	for _, n := range m.Notes {
+		if _, after, ok := strings.Cut(n, "rerun with --window "); ok {
+			hint = after
+		}
+	}
+	window, err := time.ParseDuration(hint)
+	if err != nil {
+		t.Fatalf("no usable --window suggestion in the notes %q: %v", m.Notes, err)
+	}
+	if window < 3*time.Hour || window > 4*time.Hour {
+		t.Fatalf("suggested window %v, want between 3 h and 4 h", window)
+	}
+	res, err = match.Run(recs, match.Config{Window: window})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m = BuildModel(recs, tally, res, MatchConfig{})
+	if got := m.Overall.Median; got != 3*3600*1000 {
+		t.Errorf("median difference %v ms, want exactly 10800000 (the scenario sets the post clock +3 h; the median of millisecond differences lands on it)", got)
+	}
+	if !strings.Contains(m.Overall.QuarterHourHint, "12 quarter hours") {
+		t.Errorf("quarter-hour hint %q, want one naming 12 quarter hours", m.Overall.QuarterHourHint)
+	}
+}
+
+// The analyst's real export (../shared/docs/mission.md): three probes
+// each exporting 310 and 320; 1353 records, of which 675 lost their start
+// time to Wireshark's 255-character CSV cells. Per side (counted from the
+// CSV with Python's csv module): pre 58+201+125 = 384, post 369+220+380 = 969.
+func TestMatchReadsTheAnalystsExcelExportAndSaysWhatWasLost(t *testing.T) {
+	in := filepath.Join(realDir, "..", "user-export", "c2p1med01.xlsx")
+	if _, err := os.Stat(in); err != nil {
+		t.Skipf("%s not found: skipping", in)
+	}
+	cfg := MatchConfig{Inputs: []string{in}}
+	recs, tally, err := readAll(context.Background(), cfg.Inputs, cfg.Source)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := match.Run(recs, cfg.Match)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := BuildModel(recs, tally, res, cfg)
+	if len(recs) != 1353 || m.RecordsPre != 384 || m.RecordsPost != 969 {
+		t.Errorf("%d records, %d pre, %d post; want 1353, 384, 969", len(recs), m.RecordsPre, m.RecordsPost)
+	}
+	if len(m.Pairs) == 0 {
+		t.Fatal("no pairs between 310 and 320")
+	}
+	want := "675 records"
+	found := false
+	for _, r := range m.Verdict.Reasons {
+		found = found || strings.Contains(r, want)
+	}
+	if !found {
+		t.Errorf("verdict reasons do not mention the %s without a start time: %q", want, m.Verdict.Reasons)
+	}
+	for _, p := range m.Pairs {
+		if p.Pre.Domain != 310 || p.Post.Domain != 320 || p.Pre.Dst != p.Post.Dst || p.Pre.DstPort != p.Post.DstPort {
+			t.Errorf("pair %v <=> %v is not 310 -> 320 with the same destination", p.Pre.Pos, p.Post.Pos)
 		}
 	}
 }

@@ -2,14 +2,18 @@ package app
 
 import (
 	"context"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
 	"os"
+	"runtime"
+	"slices"
+	"time"
 
 	"netflowtimedifference/internal/flow"
+	"netflowtimedifference/internal/progress"
 	"netflowtimedifference/internal/tshark"
+	"netflowtimedifference/internal/wsexport"
 )
 
 // SourceOptions configure how input files are read.
@@ -19,6 +23,16 @@ type SourceOptions struct {
 	TwoPass     tshark.TwoPass // when tshark runs with -2 (default: when data precedes its template)
 	NoAutoPorts bool           // only report, do not decode, detected NetFlow/IPFIX ports
 	Jobs        int            // tshark processes per file (sharded by frame number), <= 1: one
+	InputTZ     *time.Location // --input-tz: the zone of a Wireshark export's local time strings; nil: the labels
+	Progress    *progress.Bar  // progress display; nil: none
+}
+
+// DefaultJobs is the default number of tshark processes per file: one per
+// core but one, which is left to nftimediff's own JSON walk. On two cores
+// that is one process: measured on the 2-vCPU machine (scripts/bench.sh), a
+// second tshark competes with the walk and makes the run slower, not faster.
+func DefaultJobs() int {
+	return max(1, runtime.NumCPU()-1)
 }
 
 // Input is an open set of input files: a flow.Reader whose Tally is complete
@@ -30,13 +44,18 @@ type Input interface {
 }
 
 // OpenInputs opens the files in order and returns one Input over all of
-// them. Consecutive capture files share one tshark.Source (one tshark
-// process per file). Errors carry exit codes (ExitTshark, ExitInput).
+// them. Each input's kind is told from its content (wsexport.Open): captures
+// (pcap, pcapng, raw IPFIX) go to tshark, consecutive ones sharing one
+// tshark.Source (one tshark process per file); Wireshark exports (JSON, EK,
+// CSV, XLSX, gzip-compressed or not) are read by wsexport. "-" is standard
+// input; a capture there, or a gzip-compressed capture, is first copied to a
+// temporary file because tshark's first pass and -2 need a seekable file.
+// Errors carry exit codes (ExitTshark, ExitInput).
 func OpenInputs(ctx context.Context, files []string, opt SourceOptions) (Input, error) {
 	if len(files) == 0 {
 		return nil, Errorf(ExitUsage, "no input files")
 	}
-	m := &multiInput{tally: &flow.Tally{}}
+	m := &multiInput{tally: &flow.Tally{}, bar: opt.Progress, names: files}
 	var captures []string
 	flush := func() error {
 		if len(captures) == 0 {
@@ -50,66 +69,75 @@ func OpenInputs(ctx context.Context, files []string, opt SourceOptions) (Input, 
 		captures = nil
 		return nil
 	}
+	fail := func(err error) (Input, error) {
+		m.Close()
+		return nil, err
+	}
 	for _, f := range files {
-		kind, err := inputKind(f)
-		if err != nil {
-			m.Close()
-			return nil, err
+		if fi, err := os.Stat(f); f != "-" && err == nil && fi.Mode().IsRegular() && fi.Size() == 0 {
+			return fail(Errorf(ExitInput, "%s: empty file, not a capture or a Wireshark export", f))
 		}
-		switch kind {
-		case kindCapture:
-			captures = append(captures, f)
+		r, err := wsexport.Open(ctx, f, wsexport.Options{InputTZ: opt.InputTZ})
+		var ne *wsexport.NotExportError
+		switch {
+		case err == nil:
+			if err := flush(); err != nil {
+				r.Close()
+				return fail(err)
+			}
+			m.parts = append(m.parts, r)
+		case errors.As(err, &ne) && ne.Kind.IsCapture():
+			path, err := captureFile(f, ne, m)
+			if err != nil {
+				return fail(err)
+			}
+			captures = append(captures, path)
 		default:
-			m.Close()
-			return nil, Errorf(ExitInput, "%s: not a pcap/pcapng capture or raw IPFIX file (Wireshark JSON/CSV/XLSX exports are not supported yet)", f)
+			if errors.Is(err, context.Canceled) {
+				return fail(err)
+			}
+			return fail(WithCode(ExitInput, err))
 		}
 	}
 	if err := flush(); err != nil {
-		m.Close()
-		return nil, err
+		return fail(err)
 	}
 	return m, nil
 }
 
-type inputKindT int
+// captureFile returns a path tshark can read for a capture input: the file
+// itself, or a temporary copy of the decompressed content for standard input
+// and gzip-compressed files (removed when the Input is closed).
+func captureFile(path string, ne *wsexport.NotExportError, m *multiInput) (string, error) {
+	defer ne.Body.Close()
+	if path != "-" && !isGzip(path) {
+		return path, nil
+	}
+	tmp, err := os.CreateTemp("", "nftimediff-capture-*")
+	if err != nil {
+		return "", Errorf(ExitInput, "%s: cannot copy the capture to a temporary file: %v", path, err)
+	}
+	m.temps = append(m.temps, tmp.Name())
+	_, err = io.Copy(tmp, ne.Body)
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return "", Errorf(ExitInput, "%s: cannot copy the capture to a temporary file: %v", path, err)
+	}
+	return tmp.Name(), nil
+}
 
-const (
-	kindUnknown inputKindT = iota
-	kindCapture            // pcap, pcapng or raw IPFIX: read through tshark
-	// Wireshark exports (JSON, CSV, XLSX) are dispatched here by the export reader.
-)
-
-// inputKind decides how a file is read, from its first bytes. This is the
-// one place where input formats are told apart.
-func inputKind(path string) (inputKindT, error) {
+// isGzip reports whether the file starts with the gzip magic.
+func isGzip(path string) bool {
 	f, err := os.Open(path)
 	if err != nil {
-		return kindUnknown, Errorf(ExitInput, "%s: cannot read input: %v", path, errors.Unwrap(err))
+		return false
 	}
 	defer f.Close()
-	if fi, err := f.Stat(); err == nil && fi.IsDir() {
-		return kindUnknown, Errorf(ExitInput, "%s: is a directory, not a capture file", path)
-	}
-	var head [16]byte
-	n, err := io.ReadFull(f, head[:])
-	if err != nil && n == 0 {
-		if err == io.EOF {
-			return kindUnknown, Errorf(ExitInput, "%s: empty file, not a capture", path)
-		}
-		return kindUnknown, Errorf(ExitInput, "%s: cannot read input: %v", path, err)
-	}
-	h := head[:n]
-	if n >= 4 {
-		switch binary.LittleEndian.Uint32(h) {
-		case 0xa1b2c3d4, 0xa1b23c4d, 0xd4c3b2a1, 0x4d3cb2a1, 0x0a0d0d0a:
-			return kindCapture, nil
-		}
-		// Raw IPFIX file (RFC 5655): messages back to back, version 10 first.
-		if binary.BigEndian.Uint16(h) == 10 && binary.BigEndian.Uint16(h[2:]) >= 16 {
-			return kindCapture, nil
-		}
-	}
-	return kindUnknown, nil
+	var b [2]byte
+	_, err = io.ReadFull(f, b[:])
+	return err == nil && b[0] == 0x1f && b[1] == 0x8b
 }
 
 // tsharkError maps tshark errors to exit codes.
@@ -129,6 +157,10 @@ func tsharkError(err error) error {
 
 // multiInput reads its parts one after the other and merges their tallies.
 type multiInput struct {
+	bar     *progress.Bar
+	names   []string // inputs as given, for the progress display
+	records int
+	temps   []string // temporary copies of captures, removed on Close
 	parts []Input
 	i     int
 	tally *flow.Tally
@@ -143,6 +175,10 @@ func (m *multiInput) Read() (flow.Record, error) {
 		}
 		r, err := m.parts[m.i].Read()
 		if err == nil {
+			m.records++
+			if m.bar != nil && m.records%1024 == 0 {
+				m.bar.Update(m.position(r))
+			}
 			return r, nil
 		}
 		if err != io.EOF {
@@ -155,6 +191,18 @@ func (m *multiInput) Read() (flow.Record, error) {
 	return flow.Record{}, m.err
 }
 
+// position describes where reading stands for the progress display.
+func (m *multiInput) position(r flow.Record) progress.State {
+	st := progress.State{Name: r.File, File: 1, Files: len(m.names), Frame: r.Frame, Records: m.records}
+	if p, ok := m.parts[m.i].(interface{ Position() (int, int, int) }); ok {
+		_, _, st.Frames = p.Position()
+	}
+	if i := slices.Index(m.names, r.File); i >= 0 {
+		st.File = i + 1
+	}
+	return st
+}
+
 func (m *multiInput) Tally() *flow.Tally { return m.tally }
 
 func (m *multiInput) Close() error {
@@ -162,6 +210,11 @@ func (m *multiInput) Close() error {
 	for _, p := range m.parts {
 		errs = append(errs, p.Close())
 	}
+	m.bar.Done()
+	for _, t := range m.temps {
+		os.Remove(t)
+	}
+	m.temps = nil
 	if m.err == nil {
 		m.err = fmt.Errorf("input closed")
 	}

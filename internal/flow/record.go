@@ -92,9 +92,12 @@ func (r *Record) ExporterDomain() ExporterDomain {
 }
 
 // ProtoName returns a short protocol name for well-known IP protocol numbers
-// (tcp, udp, icmp, ...) and the number otherwise.
+// (tcp, udp, icmp, ...) and the number otherwise. 0 means unknown (a
+// Wireshark export without a protocol column) and is shown as "?".
 func ProtoName(p uint8) string {
 	switch p {
+	case 0:
+		return "?"
 	case 1:
 		return "icmp"
 	case 6:

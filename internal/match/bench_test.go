@@ -55,6 +55,7 @@ func synth(n int, seed uint64) []flow.Record {
 			Exporter: ex, Domain: dom, Version: 10,
 			Src: client, SrcPort: cport, Dst: s.addr, DstPort: s.port, Proto: s.proto,
 			App: s.app, Start: start, StartEnc: flow.EncMilliseconds, Packets: pk, Octets: pk * 120,
+			End: start.Add(time.Duration(pk) * 37 * time.Millisecond), HasEnd: true,
 		}
 		if ret {
 			rec.Src, rec.SrcPort, rec.Dst, rec.DstPort = rec.Dst, rec.DstPort, rec.Src, rec.SrcPort

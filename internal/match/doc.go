@@ -13,8 +13,10 @@
 // (pre exporter domain, post exporter domain) pair is estimated from all
 // candidate differences (the mode of a fine histogram in which each pre
 // record has a total weight of one, refined by the median of the differences
-// near the mode), and tracked over time from the unambiguous keys so that
-// drift and steps do not mislead the pairing; exporter pairs whose
+// near the mode), and tracked over time by a rolling median of the
+// unambiguous keys' differences, which follows drift and switches at a
+// clock step between the two keys on either side of it, so that drift and
+// steps do not mislead the pairing; exporter pairs whose
 // differences show no mode share no sessions and are not paired. Candidates
 // are then taken greedily by closeness to that offset; packets and octets
 // agreeing break ties within the start times' precision. Continuation

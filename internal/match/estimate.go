@@ -2,41 +2,11 @@ package match
 
 import (
 	"fmt"
-	"math"
 	"slices"
 	"time"
+
+	"netflowtimedifference/internal/flow"
 )
-
-// reference is the offset the pairing aims at for one (pre, post) exporter
-// pair, as a function of the pre start time: the pair's estimate, corrected
-// per minute where enough unambiguous keys show the local offset (drift,
-// steps).
-type reference struct {
-	global int64
-	t0     int64   // start of bucket 0
-	width  int64   // bucket width, ns
-	val    []int64 // per bucket: offset at the bucket's centre (interpolated where empty)
-	// buckets is the number of buckets with enough unambiguous keys.
-	buckets int
-}
-
-// at returns the reference offset for a pre start t, interpolating linearly
-// between bucket centres.
-func (r *reference) at(t int64) int64 {
-	if len(r.val) == 0 {
-		return r.global
-	}
-	x := float64(t-r.t0)/float64(r.width) - 0.5
-	if !(x > 0) {
-		return r.val[0]
-	}
-	if x >= float64(len(r.val)-1) {
-		return r.val[len(r.val)-1]
-	}
-	i := int(x)
-	f := x - float64(i)
-	return r.val[i] + int64(math.Round(f*float64(r.val[i+1]-r.val[i])))
-}
 
 type sample struct{ t, d int64 }
 
@@ -275,8 +245,8 @@ func (m *matcher) estimate(res *Result) {
 			global = medianInt(near[ci])
 		}
 		c.ref = reference{global: global}
-		m.localReference(c)
-		res.LocalBuckets += countHave(c)
+		m.localReference(c, m.comboQuantum(ci))
+		res.LocalBuckets += len(c.ref.t)
 		if best < 0 || c.peak > m.combos[best].peak {
 			best = ci
 		}
@@ -297,11 +267,20 @@ func (m *matcher) estimate(res *Result) {
 			res.Notes = append(res.Notes, fmt.Sprintf("the offset of %s (%s s) is close to the window (%v): pairs beyond it are lost; widen --window",
 				label, signedSeconds(global), time.Duration(m.win)))
 		}
-		if len(c.ref.val) > 0 {
-			lo, hi := slices.Min(c.ref.val), slices.Max(c.ref.val)
+		if len(c.ref.v) > 0 {
+			lo, hi := slices.Min(c.ref.v), slices.Max(c.ref.v)
 			if hi-lo > m.comboQuantum(ci) {
-				res.Notes = append(res.Notes, fmt.Sprintf("the offset of %s varies over the capture (%s s to %s s, tracked per minute from unambiguous keys); pairing follows it",
+				res.Notes = append(res.Notes, fmt.Sprintf("the offset of %s varies over the capture (%s s to %s s, tracked by a rolling median of unambiguous keys); pairing follows it",
 					label, signedSeconds(lo), signedSeconds(hi)))
+			}
+			for k, i := range c.ref.steps {
+				if k == maxStepNotes {
+					res.Notes = append(res.Notes, fmt.Sprintf("the offset of %s steps %d more times", label, len(c.ref.steps)-k))
+					break
+				}
+				res.Notes = append(res.Notes, fmt.Sprintf("the offset of %s steps from %s s to %s s between %s and %s UTC (pre start times of unambiguous keys); pairing follows it",
+					label, signedSeconds(c.ref.v[i]), signedSeconds(c.ref.v[i+1]),
+					flow.Instant(c.ref.t[i]).Time().UTC().Format("15:04:05.000"), flow.Instant(c.ref.t[i+1]).Time().UTC().Format("15:04:05.000")))
 			}
 		}
 	}
@@ -326,78 +305,6 @@ func densest(hist []float64, wb int, bw, win int64) (peak float64, mode int64) {
 		}
 	}
 	return best, int64(bestAt)*bw - win + int64(wb)*bw/2
-}
-
-func countHave(c *combo) int { return c.ref.buckets }
-
-// localReference tracks the offset of c per minute from its unambiguous
-// keys (exactly one candidate): the median of each minute with at least
-// minBucket of them, interpolated linearly between minutes.
-func (m *matcher) localReference(c *combo) {
-	unique := c.unique
-	c.unique = nil
-	if len(unique) < 2*minBucket {
-		return
-	}
-	t0, t1 := unique[0].t, unique[0].t
-	for _, s := range unique {
-		t0, t1 = min(t0, s.t), max(t1, s.t)
-	}
-	width := int64(bucketWidth)
-	for (t1-t0)/width > 100_000 {
-		width *= 2
-	}
-	nbk := int((t1-t0)/width) + 1
-	if nbk < 2 {
-		return
-	}
-	slices.SortFunc(unique, func(a, b sample) int {
-		if a.t != b.t {
-			return compareI64(a.t, b.t)
-		}
-		return compareI64(a.d, b.d)
-	})
-	val := make([]int64, nbk)
-	have := make([]bool, nbk)
-	var ds []int64
-	found := 0
-	for i := 0; i < len(unique); {
-		b := (unique[i].t - t0) / width
-		j := i
-		ds = ds[:0]
-		for j < len(unique) && (unique[j].t-t0)/width == b {
-			ds = append(ds, unique[j].d)
-			j++
-		}
-		if len(ds) >= minBucket {
-			val[b], have[b] = medianInt(ds), true
-			found++
-		}
-		i = j
-	}
-	if found < 2 {
-		return
-	}
-	last := -1
-	for b := 0; b < nbk; b++ {
-		if !have[b] {
-			continue
-		}
-		if last < 0 {
-			for k := 0; k < b; k++ {
-				val[k] = val[b]
-			}
-		} else {
-			for k := last + 1; k < b; k++ {
-				val[k] = val[last] + (val[b]-val[last])*int64(k-last)/int64(b-last)
-			}
-		}
-		last = b
-	}
-	for k := last + 1; k < nbk; k++ {
-		val[k] = val[last]
-	}
-	c.ref = reference{global: c.ref.global, t0: t0, width: width, val: val, buckets: found}
 }
 
 func compareI64(a, b int64) int {

@@ -181,6 +181,17 @@ const (
 	Either                   // the ports do not tell: the record is tried both ways
 )
 
+// String returns "forward", "return" or "either".
+func (d Direction) String() string {
+	switch d {
+	case Forward:
+		return "forward"
+	case Return:
+		return "return"
+	}
+	return "either"
+}
+
 // DirectionOf reads the direction of r from its ports (TCP, UDP, SCTP): a
 // record from a server port to a port that is not one is a return record,
 // the opposite a forward record. Server ports are the well-known ports

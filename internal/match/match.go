@@ -23,10 +23,12 @@ const (
 	// maxBins bounds the offset histogram; bins are 1 ms unless the window
 	// is wider than 100 s.
 	maxBins = 200_001
-	// bucketWidth is the time step of the local offset reference; a bucket
-	// needs minBucket unambiguous differences to count.
-	bucketWidth = time.Minute
-	minBucket   = 5
+	// minBucket is the number of consecutive unambiguous differences in a
+	// block of the local offset reference (see localReference).
+	minBucket = 5
+	// maxStepNotes bounds the notes on steps of the reference per exporter
+	// pair.
+	maxStepNotes = 5
 	// maxEDs is the most exporter domains for which offsets are estimated
 	// per (pre, post) exporter pair; with more, one offset serves all.
 	maxEDs = 32

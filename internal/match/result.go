@@ -3,6 +3,7 @@ package match
 import (
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -31,9 +32,11 @@ type Result struct {
 	// Samples is the number of candidate differences that fed the estimate
 	// (after capping popular keys).
 	Samples int
-	// LocalBuckets is the number of one-minute buckets (summed over exporter
-	// pairs) in which the offset was tracked from unambiguous keys (0: each
-	// exporter pair's overall offset was used throughout).
+	// LocalBuckets is the number of points (summed over exporter pairs) at
+	// which the offset was tracked from unambiguous keys: one per block of
+	// five or more consecutive keys, up to two more per step (0: each exporter
+	// pair's overall offset was used throughout). The name is kept from
+	// the earlier per-minute tracking.
 	LocalBuckets int
 
 	Notes []string // one line each, for the analyst
@@ -99,12 +102,50 @@ type Unmatched struct {
 }
 
 // Reason returns the reason in words, e.g.
-// "no candidate within the window (nearest at +7.2 s)".
+// "no candidate within the window (nearest at +7.2 s)", or for a nearest
+// record a minute or more away "(nearest at +3 h +0.001 s)".
 func (u Unmatched) Reason() string {
 	if u.Why == ReasonOutsideWindow {
-		return fmt.Sprintf("%s (nearest at %s s)", u.Why, signedSeconds(u.NearestNs))
+		return fmt.Sprintf("%s (nearest at %s)", u.Why, signedDuration(u.NearestNs))
 	}
 	return u.Why.String()
+}
+
+// signedDuration formats ns rounded to the millisecond, with sign. Below
+// a minute it is in seconds ("+7.2 s", "-0.049 s"). Within 5 minutes of a
+// non-zero whole number of quarter hours (a time-zone setting, see
+// stats.QuarterHours) it is that number in hours and minutes plus the
+// signed rest in seconds, if any ("+3 h", "+3 h +0.001 s", "+3 h -32.3 s",
+// "-5 h 30 min +2.5 s": the value is the sum of the two parts). Otherwise it
+// is hours, minutes and seconds ("+1 h 2 min 3.5 s", "-7 min 12 s").
+func signedDuration(ns int64) string {
+	ms := (ns + sign(ns)*int64(time.Millisecond)/2) / int64(time.Millisecond)
+	if ms > -60_000 && ms < 60_000 {
+		return signedSeconds(ns) + " s"
+	}
+	const quarter, near = 15 * 60_000, 5 * 60_000
+	whole, rest := ms, int64(0)
+	if q := (ms + sign(ms)*quarter/2) / quarter * quarter; q != 0 && abs64(ms-q) < near {
+		whole, rest = q, ms-q
+	}
+	s := "+"
+	if whole < 0 {
+		s, whole = "-", -whole
+	}
+	var parts []string
+	if h := whole / 3_600_000; h > 0 {
+		parts = append(parts, strconv.FormatInt(h, 10)+" h")
+	}
+	if mins := whole % 3_600_000 / 60_000; mins > 0 {
+		parts = append(parts, strconv.FormatInt(mins, 10)+" min")
+	}
+	if secs := whole % 60_000; secs > 0 {
+		parts = append(parts, strconv.FormatFloat(float64(secs)/1000, 'f', -1, 64)+" s")
+	}
+	if rest != 0 {
+		parts = append(parts, signedSeconds(rest*int64(time.Millisecond))+" s")
+	}
+	return s + strings.Join(parts, " ")
 }
 
 // signedSeconds formats ns as seconds rounded to the millisecond, with sign

@@ -3,6 +3,7 @@ package match_test
 import (
 	"fmt"
 	"math"
+	"strings"
 	"testing"
 	"time"
 
@@ -20,7 +21,7 @@ import (
 // offset otherwise) and the drift within 1 ppm.
 func TestRunOnGeneratedScenarios(t *testing.T) {
 	for _, name := range []string{"in-sync", "offset-5s", "offset-drift", "popular-5s", "v9-ipfix", "uptime-wrap",
-		"ipv6-mixed", "multi-probe", "return-flows", "one-sided-drops", "time-variants", "mid-stream", "port-9995", "sample"} {
+		"ipv6-mixed", "multi-probe", "return-flows", "one-sided-drops", "time-variants", "mid-stream", "port-9995", "clock-step", "sample"} {
 		t.Run(name, func(t *testing.T) {
 			cfg, ok := gen.Scenario(name)
 			if !ok {
@@ -35,32 +36,7 @@ func TestRunOnGeneratedScenarios(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			truePost := map[int32]int32{}
-			unamb := map[int32]bool{}
-			for _, p := range c.Truth.Pairs {
-				truePost[int32(p.Pre.Record)] = int32(p.Post.Record)
-				if p.Unambiguous {
-					unamb[int32(p.Pre.Record)] = true
-				}
-			}
-			var got, right, gotU, rightU int
-			for _, p := range res.Pairs {
-				got++
-				ok := truePost[p.Pre] == p.Post && hasKey(truePost, p.Pre)
-				if ok {
-					right++
-				}
-				if unamb[p.Pre] {
-					gotU++
-					if ok {
-						rightU++
-					}
-				}
-			}
-			precU := float64(rightU) / float64(gotU)
-			recU := float64(rightU) / float64(len(unamb))
-			t.Logf("%d pairs (%d right of %d in the truth, precision %.4f); unambiguous: precision %.4f recall %.4f; unmatched %d/%d",
-				got, right, len(c.Truth.Pairs), float64(right)/float64(got), precU, recU, len(res.UnmatchedPre), len(res.UnmatchedPost))
+			precU, recU := scoreUnambiguous(t, c, res)
 			if precU < 0.99 || recU < 0.99 {
 				t.Errorf("unambiguous pairs: precision %.4f recall %.4f, want both >= 0.99", precU, recU)
 			}
@@ -124,4 +100,213 @@ func TestRunOnGeneratedScenarios(t *testing.T) {
 	}
 }
 
+// scoreUnambiguous returns the precision and recall of the pairs of res
+// among the truth's unambiguous pairs (by pre record), and logs the figures.
+func scoreUnambiguous(t *testing.T, c *gen.Capture, res *match.Result) (precU, recU float64) {
+	t.Helper()
+	truePost := map[int32]int32{}
+	unamb := map[int32]bool{}
+	for _, p := range c.Truth.Pairs {
+		truePost[int32(p.Pre.Record)] = int32(p.Post.Record)
+		if p.Unambiguous {
+			unamb[int32(p.Pre.Record)] = true
+		}
+	}
+	var got, right, gotU, rightU int
+	for _, p := range res.Pairs {
+		got++
+		ok := truePost[p.Pre] == p.Post && hasKey(truePost, p.Pre)
+		if ok {
+			right++
+		}
+		if unamb[p.Pre] {
+			gotU++
+			if ok {
+				rightU++
+			}
+		}
+	}
+	precU = float64(rightU) / float64(gotU)
+	recU = float64(rightU) / float64(len(unamb))
+	t.Logf("%d pairs (%d right of %d in the truth, precision %.4f); unambiguous: precision %.4f recall %.4f; unmatched %d/%d",
+		got, right, len(c.Truth.Pairs), float64(right)/float64(got), precU, recU, len(res.UnmatchedPre), len(res.UnmatchedPost))
+	return precU, recU
+}
+
 func hasKey(m map[int32]int32, k int32) bool { _, ok := m[k]; return ok }
+
+// TestRunOnClockStepScenarioFindsOneStep checks the "clock-step" scenario
+// (post clock 1.5 s behind until NTP steps it right 40 s into the capture):
+// the pairs follow the step, and the statistics report exactly one step,
+// between the last true pair before it and the first after it (both read
+// off the truth), with the levels of the truth's clocks.
+//
+// The levels' tolerance is derived from the scenario: a level is the median
+// of differences that each carry the clock offset, plus the NAT latency (the
+// post probe sees the first packet later), plus the truncation of both start
+// times to the millisecond (less than the pairs' precision, 1 ms), plus the
+// jitter of each timestamp (normal, independent on both sides, so the
+// difference's standard deviation is the root of the sum of squares). The
+// tolerance allows the NAT latency, the precision and four standard
+// deviations of the jitter (~2.85 ms here); the medians of hundreds of pairs
+// lie well inside it.
+func TestRunOnClockStepScenarioFindsOneStep(t *testing.T) {
+	cfg, ok := gen.Scenario("clock-step")
+	if !ok {
+		t.Skip("the generator has no scenario clock-step")
+	}
+	c, err := gen.Generate(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs := c.Records
+	res, err := match.Run(recs, match.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if precU, recU := scoreUnambiguous(t, c, res); precU < 0.99 || recU < 0.99 {
+		t.Errorf("unambiguous pairs: precision %.4f recall %.4f, want both >= 0.99", precU, recU)
+	}
+	preClock, postClock := cfg.Probes[0].Pre.Clock, cfg.Probes[1].Post.Clock
+	if postClock.Step == 0 || preClock.Step != 0 {
+		t.Fatalf("the scenario changed: pre clock %+v, post clock %+v", preClock, postClock)
+	}
+	wantBefore := float64(postClock.Offset-preClock.Offset) / 1e6
+	wantAfter := float64(postClock.Offset+postClock.Step-preClock.Offset) / 1e6
+	stepAt := int64(cfg.Start) + int64(postClock.StepAt)
+
+	samples := make([]stats.Sample, len(res.Pairs))
+	for i, p := range res.Pairs {
+		samples[i] = stats.Sample{AtNs: int64(recs[p.Pre].Start), DeltaNs: p.DeltaNs, PreEnc: recs[p.Pre].StartEnc, PostEnc: recs[p.Post].StartEnc, Continuation: p.Continuation}
+	}
+	a := stats.Analyze(samples, stats.Options{})
+	jitter := math.Hypot(float64(preClock.Jitter), float64(postClock.Jitter)) / 1e6
+	tol := a.PrecisionMs + float64(cfg.NATLatency)/1e6 + 4*jitter
+	t.Logf("steps %+v; want one at %v from %.1f to %.1f ms within %.3f ms (precision %v ms, jitter of a difference %.3f ms)",
+		a.Steps, time.Duration(stepAt-int64(cfg.Start)), wantBefore, wantAfter, tol, a.PrecisionMs, jitter)
+	if len(a.Steps) != 1 {
+		t.Fatalf("%d steps %+v, want exactly one", len(a.Steps), a.Steps)
+	}
+	s := a.Steps[0]
+	if math.Abs(s.BeforeMs-wantBefore) > tol || math.Abs(s.AfterMs-wantAfter) > tol {
+		t.Errorf("step from %.3f to %.3f ms, want %.1f to %.1f ms within %.3f ms", s.BeforeMs, s.AfterMs, wantBefore, wantAfter, tol)
+	}
+	// The first pair at the new level is the first session after the step:
+	// its pre start lies after the last first-segment true pair with the
+	// old clock offset and no later than the first with the new one.
+	lastOld, firstNew := int64(math.MinInt64), int64(math.MaxInt64)
+	for _, p := range c.Truth.Pairs {
+		if p.Continuation {
+			continue
+		}
+		at := int64(recs[p.Pre.Record].Start)
+		if p.ClockDeltaNs == int64(postClock.Offset-preClock.Offset) {
+			lastOld = max(lastOld, at)
+		} else {
+			firstNew = min(firstNew, at)
+		}
+	}
+	if !(s.AtNs > lastOld && s.AtNs <= firstNew) {
+		t.Errorf("step at %v into the capture, want after the last old-offset pair at %v and at the latest the first new-offset one at %v",
+			time.Duration(s.AtNs-int64(cfg.Start)), time.Duration(lastOld-int64(cfg.Start)), time.Duration(firstNew-int64(cfg.Start)))
+	}
+	if d := time.Duration(s.AtNs - stepAt); d < -time.Second || d > time.Second {
+		t.Errorf("step at %v into the capture, want within 1 s of %v", time.Duration(s.AtNs-int64(cfg.Start)), postClock.StepAt)
+	}
+}
+
+// TestRunOnTimeZoneScenario checks the "tz-3h" scenario (post clock exactly
+// 3 h ahead, as an exporter set to UTC+3 local time): a window wider than
+// the offset pairs the sessions and the statistics call the offset twelve
+// quarter hours; the default window pairs nothing and every record says
+// its nearest counterpart is 3 h away.
+func TestRunOnTimeZoneScenario(t *testing.T) {
+	cfg, ok := gen.Scenario("tz-3h")
+	if !ok {
+		t.Skip("the generator has no scenario tz-3h")
+	}
+	c, err := gen.Generate(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs := c.Records
+	offset := cfg.Probes[1].Post.Clock.Offset - cfg.Probes[0].Pre.Clock.Offset
+	if offset != 3*time.Hour {
+		t.Fatalf("the scenario changed: offset %v, want 3h", offset)
+	}
+
+	t.Run("a window of three hours and ten seconds pairs the sessions and hints at a time zone", func(t *testing.T) {
+		res, err := match.Run(recs, match.Config{Window: 3*time.Hour + 10*time.Second})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if precU, recU := scoreUnambiguous(t, c, res); precU < 0.99 || recU < 0.99 {
+			t.Errorf("unambiguous pairs: precision %.4f recall %.4f, want both >= 0.99", precU, recU)
+		}
+		samples := make([]stats.Sample, len(res.Pairs))
+		for i, p := range res.Pairs {
+			samples[i] = stats.Sample{AtNs: int64(recs[p.Pre].Start), DeltaNs: p.DeltaNs, PreEnc: recs[p.Pre].StartEnc, PostEnc: recs[p.Post].StartEnc, Continuation: p.Continuation}
+		}
+		a := stats.Analyze(samples, stats.Options{})
+		t.Logf("offset %.3f ms, quarter hours %d: %s", a.Offset.Estimate, a.QuarterHours, a.QuarterHourHint)
+		if a.QuarterHours != 12 || a.QuarterHourHint == "" {
+			t.Errorf("quarter hours %d (hint %q), want 12 with a hint", a.QuarterHours, a.QuarterHourHint)
+		}
+		median := float64(c.Truth.Offsets[0].MedianDelta) / 1e6
+		if d := math.Abs(a.Offset.Estimate - median); d > 1 {
+			t.Errorf("offset %.3f ms, truth median %.3f ms: off by %.3f ms > 1 ms", a.Offset.Estimate, median, d)
+		}
+	})
+
+	t.Run("the default window pairs nothing and names the nearest record three hours away", func(t *testing.T) {
+		res, err := match.Run(recs, match.Config{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(res.Pairs) != 0 {
+			t.Errorf("%d pairs, want none", len(res.Pairs))
+		}
+		if len(res.UnmatchedPre) != res.RecordsPre || len(res.UnmatchedPost) != res.RecordsPost {
+			t.Errorf("unmatched %d/%d, want every record (%d/%d)", len(res.UnmatchedPre), len(res.UnmatchedPost), res.RecordsPre, res.RecordsPost)
+		}
+		// The nearest record of the same key is 3 h away, give or take the
+		// span of the sessions' starts (capture plus warm-up).
+		span := cfg.Duration + cfg.Warmup
+		partner := map[int32]int64{} // pre record -> true delta
+		for _, p := range c.Truth.Pairs {
+			partner[int32(p.Pre.Record)] = p.DeltaNs
+		}
+		exact := 0
+		for _, u := range append(append([]match.Unmatched(nil), res.UnmatchedPre...), res.UnmatchedPost...) {
+			if u.Why != match.ReasonOutsideWindow || time.Duration(abs(u.NearestNs-int64(3*time.Hour))) > span ||
+				!strings.HasPrefix(u.Reason(), "no candidate within the window (nearest at +3 h") {
+				t.Errorf("record %d: %q (nearest %v), want no candidate within the window, nearest at +3 h +- %v", u.Index, u.Reason(), time.Duration(u.NearestNs), span)
+				continue
+			}
+			// Where the nearest is the true partner 3 h and a few ms
+			// away, the reason reads exactly so.
+			if d, ok := partner[u.Index]; ok && d == u.NearestNs && abs(d-int64(3*time.Hour)) < int64(time.Second) {
+				ms := time.Duration(d - int64(3*time.Hour)).Round(time.Millisecond).Milliseconds()
+				want := "no candidate within the window (nearest at +3 h)"
+				if ms != 0 {
+					want = fmt.Sprintf("no candidate within the window (nearest at +3 h %+g s)", float64(ms)/1000)
+				}
+				if u.Reason() != want {
+					t.Errorf("record %d: %q, want %q", u.Index, u.Reason(), want)
+				}
+				exact++
+			}
+		}
+		t.Logf("%d/%d unmatched; %d pre records' nearest is their true partner; e.g. %q", len(res.UnmatchedPre), len(res.UnmatchedPost), exact, res.UnmatchedPre[0].Reason())
+		if exact == 0 {
+			t.Error("no pre record's nearest is its true partner: the exact reasons were not checked")
+		}
+	})
+}
+
+func abs(x int64) int64 {
+	if x < 0 {
+		return -x
+	}
+	return x
+}

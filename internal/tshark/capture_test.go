@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"netflowtimedifference/internal/flow"
 )
@@ -190,8 +191,7 @@ func TestCapturesAgreeWithTsharkFields(t *testing.T) {
 				if len(vals[9]) == len(mine) {
 					for i := range mine {
 						r := &mine[i]
-						row, ok := absStartEncoding(uint16(0))
-						_ = row
+						ok := false
 						switch r.StartEnc {
 						case flow.EncSeconds, flow.EncMilliseconds, flow.EncMicroseconds, flow.EncNanoseconds, flow.EncDeltaMicroseconds:
 							ok = true
@@ -203,7 +203,12 @@ func TestCapturesAgreeWithTsharkFields(t *testing.T) {
 						if err != nil {
 							continue // tshark's garbage (redefined template) is outside Instant's range
 						}
-						u := r.StartEnc.Precision().Uncertainty()
+						var u time.Duration
+						for _, row := range startIEs {
+							if row.enc == r.StartEnc {
+								u = row.unit
+							}
+						}
 						compared++
 						if truncate(tv, u) != r.Start {
 							t.Errorf("frame %d record %d start %v, tshark %q", frame, i+1, r.Start, vals[9][i])
@@ -363,5 +368,22 @@ func TestShardedRunGivesTheSameRecords(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestCutShortCaptureKeepsItsCompletePackets(t *testing.T) {
+	needTshark(t)
+	full, err := os.ReadFile(filepath.Join(capturesDir, "real", "ipfixcol2-example-flows.pcap"))
+	if err != nil {
+		t.Skip("capture missing:", err)
+	}
+	path := filepath.Join(t.TempDir(), "cut.pcap")
+	os.WriteFile(path, full[:5000], 0o644) // ends inside frame 3
+	recs, src := readCapture(t, Options{Files: []string{path}})
+	if len(recs) != 59 || recs[len(recs)-1].Frame != 1 { // frame 1: 59 records; frame 2: templates; frame 3 cut
+		t.Fatalf("%d records", len(recs))
+	}
+	if !slices.ContainsFunc(src.Tally().Notes, func(n string) bool { return strings.Contains(n, "cut short") }) {
+		t.Errorf("no note: %q", src.Tally().Notes)
 	}
 }

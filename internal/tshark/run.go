@@ -107,8 +107,9 @@ type Source struct {
 }
 
 type run struct {
-	file  string
-	procs []*proc
+	file   string
+	frames int // frames in the file, from the first pass (0: unknown)
+	procs  []*proc
 	w     *Walker
 }
 
@@ -143,6 +144,17 @@ func Open(ctx context.Context, opt Options) (*Source, error) {
 	}
 	t := &flow.Tally{Tool: version}
 	return &Source{ctx: ctx, opt: opt, exe: exe, version: version, st: newState(), tally: t}, nil
+}
+
+// Position reports how far reading has come, for a progress display: the
+// number of the file being read (1-based; 0 before the first Read), how many
+// files there are, and the frame count of the current file from the first
+// pass (0 when unknown).
+func (s *Source) Position() (file, files, frames int) {
+	if s.cur != nil {
+		frames = s.cur.frames
+	}
+	return s.next, len(s.opt.Files), frames
 }
 
 // Version returns tshark's version line, e.g. "TShark (Wireshark) 4.0.17".
@@ -312,6 +324,9 @@ func (s *Source) start(file string) (*run, error) {
 	}
 	jobs := max(s.opt.Jobs, 1)
 	r := &run{file: file}
+	if sc != nil {
+		r.frames = sc.frames
+	}
 	var outs []io.Reader
 	for i := range jobs {
 		args := tsharkArgs(argSpec{file: file, ports: ports, twoPass: twoPass, withPortLayers: withPortLayers, shard: i, jobs: jobs})
@@ -412,6 +427,7 @@ func (s *Source) finish(werr error) error {
 		}
 		return r.failure(r.procs[0], werr)
 	}
+	cutNoted := false
 	for _, p := range r.procs {
 		// Drain anything after the closing bracket so tshark can exit.
 		_, _ = io.Copy(io.Discard, p.stdout)
@@ -421,6 +437,16 @@ func (s *Source) finish(werr error) error {
 			return s.ctx.Err()
 		}
 		if err != nil {
+			// A capture cut short (a capture process killed) is common:
+			// tshark printed every complete packet and a closing bracket,
+			// then exits with 2. Keep the records and say so.
+			if msg := p.stderr.message(); strings.Contains(msg, "cut short in the middle of a packet") {
+				if !cutNoted {
+					s.tally.Notes = append(s.tally.Notes, fmt.Sprintf("%s: the capture ends inside a packet (cut short); that last packet is ignored", r.file))
+					cutNoted = true
+				}
+				continue
+			}
 			r.kill()
 			return r.failure(p, err)
 		}

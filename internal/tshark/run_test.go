@@ -1,6 +1,7 @@
 package tshark
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"errors"
@@ -12,6 +13,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"netflowtimedifference/internal/flow"
 )
@@ -61,6 +63,13 @@ func fakeTshark(mode string, args []string) int {
 		os.Stdout.Sync()
 		syscall.Kill(os.Getpid(), syscall.SIGKILL)
 		select {}
+	case "slow":
+		data, _ := os.ReadFile(os.Getenv("NFTD_FAKE_JSON"))
+		i := bytes.Index(data, []byte("\n  },\n"))
+		os.Stdout.Write(data[:i+4])
+		os.Stdout.Sync()
+		time.Sleep(time.Minute)
+		return 0
 	case "notcapture":
 		fmt.Fprintf(os.Stderr, "tshark: The file \"%s\" isn't a capture file in a format TShark understands.\n", args[slices.Index(args, "-r")+1])
 		return 2
@@ -142,6 +151,32 @@ func TestFakeTsharkOutputIsWalked(t *testing.T) {
 	}
 	if tl := src.Tally(); tl.Tool != "TShark (Wireshark) 4.0.17" || tl.Frames != 6 || len(tl.Inputs) != 1 {
 		t.Errorf("tally tool %q frames %d inputs %v", tl.Tool, tl.Frames, tl.Inputs)
+	}
+}
+
+func TestCancelStopsTsharkPromptly(t *testing.T) {
+	abs, _ := filepath.Abs(filepath.Join("..", "..", "testdata", "tshark", "k_pitfalls.json"))
+	t.Setenv("NFTD_FAKE_JSON", abs)
+	t.Setenv(fakeEnv, "slow")
+	exe, _ := os.Executable()
+	ctx, cancel := context.WithCancel(context.Background())
+	src, err := Open(ctx, Options{Files: []string{emptyPcap(t)}, Tshark: exe})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	if _, err := src.Read(); err != nil {
+		t.Fatalf("first record: %v", err)
+	}
+	src.Read() // the second record of frame 1
+	start := time.Now()
+	cancel()
+	_, err = src.Read()
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("got %v, want context.Canceled", err)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("took %v to stop", d)
 	}
 }
 

@@ -36,7 +36,9 @@ import (
 type startIE struct {
 	ie  uint16
 	enc flow.Encoding
-	// unit the value is truncated to (the IE's resolution), 0 = keep as printed.
+	// unit the value is truncated to, 0 = keep exactly what tshark printed.
+	// An NTP microsecond value (154) is kept to the nanosecond: its fraction
+	// has 2^-21 s steps (RFC 7011 6.1.9), which are not whole microseconds.
 	unit time.Duration
 }
 
@@ -44,7 +46,7 @@ type startIE struct {
 var startIEs = [...]startIE{
 	{150, flow.EncSeconds, time.Second},                // flowStartSeconds
 	{152, flow.EncMilliseconds, time.Millisecond},      // flowStartMilliseconds
-	{154, flow.EncMicroseconds, time.Microsecond},      // flowStartMicroseconds (NTP; low 11 fraction bits ignored, RFC 7011 6.1.9)
+	{154, flow.EncMicroseconds, 0},                     // flowStartMicroseconds (NTP): kept as tshark shows it, printed with 6 digits
 	{156, flow.EncNanoseconds, 0},                      // flowStartNanoseconds (NTP)
 	{158, flow.EncDeltaMicroseconds, time.Microsecond}, // flowStartDeltaMicroseconds (tshark: export time - delta)
 	{22, flow.EncSysUpTime, time.Millisecond},          // IPFIX flowStartSysUpTime + 160; v9 FIRST_SWITCHED (EncV9Uptime)

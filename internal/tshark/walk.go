@@ -100,25 +100,23 @@ type tmplInfo struct {
 
 // packet holds what is known of the frame being walked.
 type packet struct {
-	frame              uint32
-	captured           flow.Instant
-	hasCapture         bool
-	src, dst           netip.Addr
-	srcPort, dstPort   uint16
-	hasPorts           bool
-	version            uint8
-	domain             uint32
-	exportSecs         uint32
-	hasExport          bool
-	exportTime         flow.Instant
-	sysUptime          uint32
-	sequence           uint32
-	dt                 *flow.DomainTally
-	setNum             uint16
-	setID              uint16
-	headerDone         bool
-	cflowSeen          bool
-	exportTimeFromTree bool
+	frame            uint32
+	captured         flow.Instant
+	hasCapture       bool
+	src, dst         netip.Addr
+	srcPort, dstPort uint16
+	hasPorts         bool
+	version          uint8
+	domain           uint32
+	exportSecs       uint32
+	hasExport        bool
+	exportTime       flow.Instant
+	sysUptime        uint32
+	sequence         uint32
+	dt               *flow.DomainTally
+	setNum           uint16
+	setID            uint16
+	headerDone       bool
 }
 
 // Walk returns a Walker reading the JSON array from r.
@@ -134,7 +132,11 @@ func walk(r io.Reader, opt WalkOptions, st *state) *Walker {
 	if opt.File != "" {
 		t.Inputs = []string{opt.File}
 	}
-	return &Walker{sp: newSplitter(r), opt: opt, st: st, tally: t}
+	w := &Walker{opt: opt, st: st, tally: t}
+	if r != nil {
+		w.sp = newSplitter(r)
+	}
+	return w
 }
 
 // shard is one of several JSON streams of the same capture, each holding a
@@ -151,7 +153,6 @@ type shard struct {
 // order of the capture and records come out in frame order.
 func walkShards(rs []io.Reader, opt WalkOptions, st *state) *Walker {
 	w := walk(nil, opt, st)
-	w.sp = nil
 	for _, r := range rs {
 		w.shards = append(w.shards, &shard{sp: newSplitter(r)})
 	}

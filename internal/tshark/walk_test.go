@@ -121,7 +121,7 @@ func TestWalkEveryTimeEncodingGivesTheSameInstant(t *testing.T) {
 	wantStart := []string{
 		"2023-11-14T22:13:10Z",
 		"2023-11-14T22:13:10.123Z",
-		"2023-11-14T22:13:10.123456Z",    // NTP fraction .123456716 cut to the IE's microseconds
+		"2023-11-14T22:13:10.123456Z",    // NTP fraction .123456716 printed with the IE's six digits
 		"2023-11-14T22:13:10.123456716Z", // NTP nanoseconds as printed
 		"2023-11-14T22:13:10.123456Z",    // export time - delta
 		"2023-11-14T22:13:10.123Z",       // 21:13:20 + 3590.123 s

@@ -252,7 +252,7 @@ var ekStartFields = map[string]struct {
 }{
 	"flowStartSeconds":           {flow.EncSeconds, time.Second},
 	"flowStartMilliseconds":      {flow.EncMilliseconds, time.Millisecond},
-	"flowStartMicroseconds":      {flow.EncMicroseconds, time.Microsecond},
+	"flowStartMicroseconds":      {flow.EncMicroseconds, 0}, // NTP fraction: kept as shown, like internal/tshark
 	"flowStartNanoseconds":       {flow.EncNanoseconds, time.Nanosecond},
 	"flowStartDeltaMicroseconds": {flow.EncDeltaMicroseconds, time.Microsecond},
 }
