@@ -6,11 +6,11 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strconv"
 	"unicode/utf8"
 
 	"netflowtimedifference/internal/flow"
+	"netflowtimedifference/internal/report"
 )
 
 // FlowsConfig configures `nftimediff flows`.
@@ -51,54 +51,69 @@ func Flows(ctx context.Context, cfg FlowsConfig) (err error) {
 	}
 	defer in.Close()
 
-	out, commit, abort, err := openOutput(cfg.Output, cfg.Stdout)
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			abort()
-		}
-	}()
-	bw := bufio.NewWriterSize(out, 256<<10)
-	var line []byte
-	if !jsonl {
-		for i, c := range FlowColumns {
-			if i > 0 {
-				line = append(line, ',')
+	// readErr keeps an input error apart from output errors: the former
+	// keeps its own exit code and message.
+	var readErr error
+	render := func(ctx context.Context, w io.Writer) error {
+		var line []byte
+		if !jsonl {
+			for i, c := range FlowColumns {
+				if i > 0 {
+					line = append(line, ',')
+				}
+				line = append(line, c...)
 			}
-			line = append(line, c...)
+			line = append(line, '\n')
+			if _, err := w.Write(line); err != nil {
+				return err
+			}
 		}
-		line = append(line, '\n')
-		bw.Write(line)
+		for n := 1; ; n++ {
+			rec, err := in.Read()
+			if err == io.EOF {
+				return nil
+			}
+			if err != nil {
+				readErr = err
+				return err
+			}
+			if jsonl {
+				line = appendJSONRecord(line[:0], &rec)
+			} else {
+				line = appendCSVRecord(line[:0], &rec)
+			}
+			if _, err := w.Write(line); err != nil {
+				return err
+			}
+			if n%4096 == 0 && ctx.Err() != nil {
+				return ctx.Err()
+			}
+		}
 	}
-	n := 0
-	for {
-		rec, rerr := in.Read()
-		if rerr == io.EOF {
-			break
+	if cfg.Output == "" || cfg.Output == "-" {
+		out := cfg.Stdout
+		if out == nil {
+			out = os.Stdout
 		}
-		if rerr != nil {
-			return rerr
+		bw := bufio.NewWriterSize(out, 256<<10)
+		err = render(ctx, bw)
+		if err == nil {
+			err = bw.Flush()
 		}
-		n++
-		if jsonl {
-			line = appendJSONRecord(line[:0], &rec)
-		} else {
-			line = appendCSVRecord(line[:0], &rec)
+		if err != nil && readErr == nil && ctx.Err() == nil {
+			return Errorf(ExitOutput, "writing flows: %v", err)
 		}
-		if _, werr := bw.Write(line); werr != nil {
-			return Errorf(ExitOutput, "writing flows: %v", werr)
-		}
-		if n%4096 == 0 && ctx.Err() != nil {
-			return ctx.Err()
+	} else {
+		err = report.WriteFile(ctx, cfg.Output, render)
+		if err != nil && readErr == nil && ctx.Err() == nil {
+			return WithCode(ExitOutput, err)
 		}
 	}
-	if werr := bw.Flush(); werr != nil {
-		return Errorf(ExitOutput, "writing flows: %v", werr)
-	}
-	if werr := commit(); werr != nil {
-		return werr
+	switch {
+	case readErr != nil:
+		return readErr
+	case ctx.Err() != nil:
+		return ctx.Err()
 	}
 	if cfg.Stderr != nil {
 		t := in.Tally()
@@ -110,46 +125,6 @@ func Flows(ctx context.Context, cfg FlowsConfig) (err error) {
 			recs, t.Frames, len(t.Inputs), t.Tool, options, undecoded)
 	}
 	return nil
-}
-
-// openOutput returns the writer for path ("" / "-": stdout), and functions
-// to commit (rename the temp file into place) or abort (remove it).
-func openOutput(path string, stdout io.Writer) (w io.Writer, commit func() error, abort func(), err error) {
-	if path == "" || path == "-" {
-		if stdout == nil {
-			stdout = os.Stdout
-		}
-		return stdout, func() error { return nil }, func() {}, nil
-	}
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
-	if err != nil {
-		return nil, nil, nil, Errorf(ExitOutput, "cannot write %s: %v", path, err)
-	}
-	done := false
-	commit = func() error {
-		done = true
-		if err := f.Close(); err != nil {
-			os.Remove(f.Name())
-			return Errorf(ExitOutput, "writing %s: %v", path, err)
-		}
-		if err := os.Chmod(f.Name(), 0o644); err != nil {
-			os.Remove(f.Name())
-			return Errorf(ExitOutput, "writing %s: %v", path, err)
-		}
-		if err := os.Rename(f.Name(), path); err != nil {
-			os.Remove(f.Name())
-			return Errorf(ExitOutput, "writing %s: %v", path, err)
-		}
-		return nil
-	}
-	abort = func() {
-		if !done {
-			done = true
-			f.Close()
-			os.Remove(f.Name())
-		}
-	}
-	return f, commit, abort, nil
 }
 
 // capturePrecision: pcap frame times are shown with all nine digits.

@@ -34,6 +34,20 @@ func (i Instant) Sub(j Instant) time.Duration { return time.Duration(i - j) }
 // Add returns i + d.
 func (i Instant) Add(d time.Duration) Instant { return i + Instant(d) }
 
+// Truncate rounds i down (towards the past, also before 1970) to a multiple
+// of d; d <= 1 returns i unchanged.
+func (i Instant) Truncate(d time.Duration) Instant {
+	u := Instant(d)
+	if u <= 1 {
+		return i
+	}
+	r := i % u
+	if r < 0 {
+		r += u
+	}
+	return i - r
+}
+
 // String formats the instant as RFC 3339 UTC with nanoseconds, trailing zeros removed.
 func (i Instant) String() string { return i.Time().Format(time.RFC3339Nano) }
 

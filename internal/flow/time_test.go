@@ -83,3 +83,21 @@ func TestPrecisionOfDigits(t *testing.T) {
 		}
 	}
 }
+
+func TestTruncateRoundsTowardsThePast(t *testing.T) {
+	tests := []struct {
+		name string
+		in   Instant
+		d    time.Duration
+		want Instant
+	}{
+		{"a millisecond value keeps its milliseconds", 1699999990123456789, time.Millisecond, 1699999990123000000},
+		{"a value before 1970 goes further back", -1, time.Second, -1000000000},
+		{"a unit of zero keeps the value", 42, 0, 42},
+	}
+	for _, tt := range tests {
+		if got := tt.in.Truncate(tt.d); got != tt.want {
+			t.Errorf("%s: Truncate(%d, %v) = %d, want %d", tt.name, tt.in, tt.d, got, tt.want)
+		}
+	}
+}

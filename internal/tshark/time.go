@@ -80,18 +80,6 @@ func encodingOfDigits(t flow.Instant) startIE {
 	return startIEs[3]
 }
 
-// truncate cuts t down to unit (no-op for unit 0).
-func truncate(t flow.Instant, unit time.Duration) flow.Instant {
-	if unit <= 0 {
-		return t
-	}
-	r := t % flow.Instant(unit)
-	if r < 0 {
-		r += flow.Instant(unit)
-	}
-	return t - r
-}
-
 // errTime is wrapped by every time parse error.
 var errTime = errors.New("bad time")
 

@@ -1008,7 +1008,7 @@ func (w *Walker) instant(abs, rel string, absIE uint16, ed flow.ExporterDomain) 
 			}
 			row = encodingOfDigits(t)
 		}
-		return truncate(t, row.unit), row.enc, nil
+		return t.Truncate(row.unit), row.enc, nil
 	case rel != "":
 		d, err := ParseSeconds(rel)
 		if err != nil {

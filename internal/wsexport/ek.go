@@ -270,18 +270,6 @@ type ekTmplKey struct {
 	id       int
 }
 
-// floor truncates an instant to a multiple of unit.
-func floor(t flow.Instant, unit time.Duration) flow.Instant {
-	u := flow.Instant(unit)
-	if u <= 1 {
-		return t
-	}
-	r := t % u
-	if r < 0 {
-		r += u
-	}
-	return t - r
-}
 
 // message reads one export message (one cflow layer) of a packet.
 func (e *ekReader) message(p ekPacket, c gjson.Result) error {
@@ -488,7 +476,7 @@ func (e *ekReader) message(p ekPacket, c gjson.Result) error {
 				case ver == 9 && t == 0 && hasExport:
 					return flow.V9Start(uint32(exportSecs), uptimeMs, 0), flow.EncV9UptimeZero, true
 				case known:
-					return floor(t, sf.unit), sf.enc, true
+					return t.Truncate(sf.unit), sf.enc, true
 				}
 				return t, flow.EncExportString, true
 			}
