@@ -210,7 +210,7 @@ func TestCapturesAgreeWithTsharkFields(t *testing.T) {
 							}
 						}
 						compared++
-						if truncate(tv, u) != r.Start {
+						if tv.Truncate(u) != r.Start {
 							t.Errorf("frame %d record %d start %v, tshark %q", frame, i+1, r.Start, vals[9][i])
 						}
 					}

@@ -141,7 +141,7 @@ func TestWalkEveryTimeEncodingGivesTheSameInstant(t *testing.T) {
 		}
 		// Same instant at the coarser precision of the two (the reference is ms).
 		u := max(r.StartEnc.Precision().Uncertainty(), time.Millisecond)
-		if truncate(r.Start, u) != truncate(ref, u) {
+		if r.Start.Truncate(u) != ref.Truncate(u) {
 			t.Errorf("frame %d: start %s is not %s at %v resolution", r.Frame, r.Start, ref, u)
 		}
 	}
