@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v go >/dev/null 2>&1 || export PATH="$PATH:/usr/local/go/bin"
-. scripts/ensure-tshark.sh
+. scripts/ensure-deps.sh
 ensure_tshark
 go build -o ./nftimediff ./cmd/nftimediff
 mkdir -p out
