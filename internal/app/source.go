@@ -161,10 +161,10 @@ type multiInput struct {
 	names   []string // inputs as given, for the progress display
 	records int
 	temps   []string // temporary copies of captures, removed on Close
-	parts []Input
-	i     int
-	tally *flow.Tally
-	err   error
+	parts   []Input
+	i       int
+	tally   *flow.Tally
+	err     error
 }
 
 func (m *multiInput) Read() (flow.Record, error) {

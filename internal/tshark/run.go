@@ -110,7 +110,7 @@ type run struct {
 	file   string
 	frames int // frames in the file, from the first pass (0: unknown)
 	procs  []*proc
-	w     *Walker
+	w      *Walker
 }
 
 // proc is one tshark process.

@@ -270,7 +270,6 @@ type ekTmplKey struct {
 	id       int
 }
 
-
 // message reads one export message (one cflow layer) of a packet.
 func (e *ekReader) message(p ekPacket, c gjson.Result) error {
 	var texts []string
