@@ -30,9 +30,15 @@ func sourceOptions(c *cli.Context) (app.SourceOptions, error) {
 	if tz := c.String("input-tz"); tz != "" {
 		loc, err := wsexport.ParseInputTZ(tz)
 		if err != nil {
-			return o, usageError{app.Errorf(app.ExitUsage, "--input-tz %q: %v", tz, err)}
+			// The message names the flag and the value already.
+			return o, usageError{app.WithCode(app.ExitUsage, err)}
 		}
 		o.InputTZ = loc
+	}
+	for _, p := range o.Ports {
+		if p < 1 || p > 65535 {
+			return o, usageError{app.Errorf(app.ExitUsage, "--port %d: use a UDP port from 1 to 65535", p)}
+		}
 	}
 	o.Progress = progress.New(os.Stderr, c.Bool("quiet"))
 	if o.Jobs < 1 || o.Jobs > 64 {

@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"reflect"
+	"strings"
 	"syscall"
 
 	"github.com/urfave/cli/v2"
@@ -27,6 +29,9 @@ func run(args []string) int {
 
 	a := newApp()
 	err := a.RunContext(ctx, args)
+	if name, ok := a.Metadata[metaUnknownCommand].(string); ok && err == nil {
+		err = usageError{fmt.Errorf("unknown command %q: the commands are %s (nftimediff help)", name, commandNames())}
+	}
 	if err == nil {
 		return app.ExitOK
 	}
@@ -36,10 +41,33 @@ func run(args []string) int {
 	}
 	fmt.Fprintln(os.Stderr, "nftimediff:", err)
 	var ue usageError
-	if errors.As(err, &ue) {
+	if errors.As(err, &ue) || isCLIExit(err) {
 		return app.ExitUsage
 	}
 	return app.Code(err)
+}
+
+// metaUnknownCommand is the App.Metadata key under which CommandNotFound
+// leaves the unknown command's name for run.
+const metaUnknownCommand = "unknown command"
+
+// cliExitType is the type of urfave/cli's own exit errors (cli.Exit).
+var cliExitType = reflect.TypeOf(cli.Exit("", 0))
+
+// isCLIExit reports whether err was made by urfave/cli itself, such as its
+// "No help topic for 'x'" (exit code 3, which here means a tshark failure).
+// Those are about the command line: run maps them to ExitUsage.
+func isCLIExit(err error) bool {
+	return reflect.TypeOf(err) == cliExitType
+}
+
+// commandNames lists the commands for the unknown-command message.
+func commandNames() string {
+	var names []string
+	for _, c := range commands() {
+		names = append(names, c.Name)
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
 }
 
 // usageError marks bad flags or arguments.
@@ -61,6 +89,12 @@ func newApp() *cli.App {
 		OnUsageError: func(_ *cli.Context, err error, _ bool) error {
 			return usageError{err}
 		},
+		// "nftimediff frobnicate" and "nftimediff help frobnicate": run
+		// reports the name as a usage error.
+		CommandNotFound: func(c *cli.Context, name string) {
+			c.App.Metadata[metaUnknownCommand] = name
+		},
+		Metadata: map[string]any{},
 	}
 }
 

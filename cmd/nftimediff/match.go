@@ -79,6 +79,16 @@ func matchCommand() *cli.Command {
 					*f.dst = v
 				}
 			}
+			if toStdout(cfg.Paths) {
+				// A report goes to standard output: keep it parseable.
+				cfg.Stdout = nil
+				if !c.Bool("quiet") {
+					cfg.Stdout = os.Stderr
+				}
+			}
+			if c.Bool("quiet") {
+				cfg.Stderr = nil
+			}
 			return app.Match(c.Context, cfg)
 		},
 	}
@@ -150,4 +160,14 @@ func addrList(flag string, vals []string) ([]netip.Addr, error) {
 		}
 	}
 	return out, nil
+}
+
+// toStdout reports whether a report file is standard output.
+func toStdout(p report.Paths) bool {
+	for _, f := range []string{p.Text, p.JSON, p.CSV, p.XLSX, p.DOCX} {
+		if f == "-" || f == "/dev/stdout" || f == "/dev/fd/1" || f == "/proc/self/fd/1" {
+			return true
+		}
+	}
+	return false
 }

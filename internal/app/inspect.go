@@ -65,8 +65,13 @@ func Lags(d []time.Duration) LagStats {
 }
 
 // fmtDur prints a signed duration in seconds with millisecond digits, and
-// in hours or days as well when it is that large.
+// in hours or days as well when it is that large. What rounds to 0 ms is
+// "0.000 s", without a sign.
 func fmtDur(d time.Duration) string {
+	d = d.Round(time.Millisecond)
+	if d == 0 {
+		return "0.000 s"
+	}
 	s := fmt.Sprintf("%+.3f s", d.Seconds())
 	switch a := d.Abs(); {
 	case a >= 48*time.Hour:
@@ -75,6 +80,28 @@ func fmtDur(d time.Duration) string {
 		s += fmt.Sprintf(" (%+.2f h)", d.Hours())
 	}
 	return s
+}
+
+// clockLag says how far an exporter's export clock is from the collector's,
+// given the median lag (export time - capture time): "0.389 s behind the
+// collector", "1.000 s ahead of the collector", "level with the collector".
+func clockLag(d time.Duration) string {
+	d = d.Round(time.Millisecond)
+	switch {
+	case d > 0:
+		return strings.ReplaceAll(fmtDur(d), "+", "") + " ahead of the collector"
+	case d < 0:
+		return strings.ReplaceAll(fmtDur(-d), "+", "") + " behind the collector"
+	}
+	return "level with the collector (0.000 s)"
+}
+
+// count writes n with the singular or the plural words.
+func count(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }
 
 // zoneLike reports whether a clock offset is a whole number of quarter hours
@@ -122,17 +149,17 @@ func WriteInspect(w io.Writer, t *flow.Tally) error {
 			fmt.Fprintf(&b, "  template ids    %s\n", counts(d.TemplateIDs))
 			fmt.Fprintf(&b, "  start encodings %s\n", encodings(d.Encodings, d.NoStart))
 			if d.UndecodedSets > 0 || d.RecoveredSets > 0 {
-				fmt.Fprintf(&b, "  undecodable     %d data sets (%d bytes) tshark could not decode (no template / malformed); %d sets recovered with a later template (-2)\n",
-					d.UndecodedSets, d.UndecodedBytes, d.RecoveredSets)
+				fmt.Fprintf(&b, "  undecodable     %s (%s) tshark could not decode (no template / malformed); %s recovered with a later template (-2)\n",
+					count(d.UndecodedSets, "data set", "data sets"), count(d.UndecodedBytes, "byte", "bytes"), count(d.RecoveredSets, "set", "sets"))
 			}
 			if l := Lags(d.ExportLag); l.N > 0 {
-				fmt.Fprintf(&b, "  export clock    %s ahead of the collector (median of %d packets; min %s, max %s)\n", fmtDur(l.Median), l.N, fmtDur(l.Min), fmtDur(l.Max))
+				fmt.Fprintf(&b, "  export clock    %s (median of %s; min %s, max %s)\n", clockLag(l.Median), count(l.N, "packet", "packets"), fmtDur(l.Min), fmtDur(l.Max))
 				if q, ok := zoneLike(l.Median); ok {
 					fmt.Fprintf(&b, "  time zone?      the offset is %s, a whole number of quarter hours: most likely a time-zone setting, not a clock fault\n", q)
 				}
 			}
 			if d.StartAfterExp > 0 {
-				fmt.Fprintf(&b, "  impossible      %d records start after their packet's export time\n", d.StartAfterExp)
+				fmt.Fprintf(&b, "  impossible      %s\n", count(d.StartAfterExp, "record starts after its packet's export time", "records start after their packet's export time"))
 			}
 			for _, k := range slices.Sorted(maps.Keys(d.Errors)) {
 				fmt.Fprintf(&b, "  problem         %s: %d\n", k, d.Errors[k])
@@ -194,7 +221,7 @@ func counts(m map[uint16]int) string {
 	}
 	var parts []string
 	for _, k := range slices.Sorted(maps.Keys(m)) {
-		parts = append(parts, fmt.Sprintf("%d (%d records)", k, m[k]))
+		parts = append(parts, fmt.Sprintf("%d (%s)", k, count(m[k], "record", "records")))
 	}
 	return strings.Join(parts, ", ")
 }

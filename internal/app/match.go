@@ -8,9 +8,12 @@ import (
 	"maps"
 	"math"
 	"net/netip"
+	"os"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"time"
+	"unsafe"
 
 	"netflowtimedifference/internal/flow"
 	"netflowtimedifference/internal/match"
@@ -78,6 +81,7 @@ func readAll(ctx context.Context, inputs []string, so SourceOptions) ([]flow.Rec
 	}
 	defer in.Close()
 	var recs []flow.Record
+	budget := newMemoryBudget()
 	for {
 		r, err := in.Read()
 		if err == io.EOF {
@@ -87,14 +91,50 @@ func readAll(ctx context.Context, inputs []string, so SourceOptions) ([]flow.Rec
 			return nil, nil, err
 		}
 		recs = append(recs, r)
-		if len(recs)%8192 == 0 && ctx.Err() != nil {
-			return nil, nil, ctx.Err()
+		if len(recs)%8192 == 0 {
+			if ctx.Err() != nil {
+				return nil, nil, ctx.Err()
+			}
+			budget.fit(len(recs))
 		}
 	}
 	if err := in.Close(); err != nil {
 		return nil, nil, err
 	}
 	return slices.Clip(recs), in.Tally(), nil
+}
+
+// memoryBudget keeps match's peak memory near what it needs. Matching holds
+// every record at once, and Go's default collector lets the heap grow to
+// twice the live data between collections; on a million records that peaked
+// near 900 MB, mostly garbage. A soft memory limit (runtime/debug) makes the
+// collector run earlier instead: 450 MiB, or 1.5 times the records' own
+// size plus 100 MiB once the input is bigger than that allows, so that large
+// inputs are not starved into continuous collection. A GOMEMLIMIT set by the
+// user wins.
+type memoryBudget struct {
+	on    bool
+	limit int64
+}
+
+const memoryFloor = 450 << 20
+
+func newMemoryBudget() *memoryBudget {
+	b := &memoryBudget{on: os.Getenv("GOMEMLIMIT") == ""}
+	b.fit(0)
+	return b
+}
+
+// fit raises the limit for n records (it never lowers it).
+func (b *memoryBudget) fit(n int) {
+	if !b.on {
+		return
+	}
+	want := max(int64(memoryFloor), int64(n)*int64(unsafe.Sizeof(flow.Record{}))*3/2+100<<20)
+	if want > b.limit {
+		b.limit = want
+		debug.SetMemoryLimit(want)
+	}
 }
 
 // BuildModel turns the matcher's result and the statistics into the report
@@ -143,20 +183,34 @@ func BuildModel(recs []flow.Record, tally *flow.Tally, res *match.Result, cfg Ma
 	m.UnmatchedPre = unmatched(recs, res.UnmatchedPre)
 	m.UnmatchedPost = unmatched(recs, res.UnmatchedPost)
 
-	overall := stats.Analyze(samples, opt)
+	groups := res.ByExporterPair(recs)
+	pooledOpt := opt
+	if len(groups) > 1 {
+		// Exporter pairs may run at different offsets (one probe off, the
+		// others fine). Pooled, their differences look like a clock step
+		// wherever the mix changes; steps are found per exporter pair.
+		pooledOpt.MinStep = math.MaxInt64
+	}
+	overall := stats.Analyze(samples, pooledOpt)
 	m.Overall = clockOf("all", overall, len(res.Pairs), len(res.UnmatchedPre), len(res.UnmatchedPost))
-	for _, g := range res.ByExporterPair(recs) {
+	ref := make([]float64, len(res.Pairs)) // per pair: its exporter pair's clock level at that time
+	var per []groupAnalysis
+	for _, g := range groups {
 		gs := make([]stats.Sample, len(g.Pairs))
 		for i, pi := range g.Pairs {
 			gs[i] = samples[pi]
 		}
 		a := stats.Analyze(gs, opt)
+		for _, pi := range g.Pairs {
+			ref[pi] = levelAt(a, samples[pi].AtNs)
+		}
+		per = append(per, groupAnalysis{label: g.Key.String(), a: a})
 		m.PerPair = append(m.PerPair, clockOf(g.Key.String(), a, len(g.Pairs), g.UnmatchedPre, g.UnmatchedPost))
 	}
 
 	m.Exporters = exporters(tally, res)
-	m.Verdict = verdict(overall, m, res)
-	if s := outliers(m.Pairs, res.Pairs, overall.Offset.Estimate, math.Max(float64(tol)/1e6, overall.PrecisionMs)); s != "" {
+	m.Verdict = verdict(overall, per, m, res)
+	if s := outliers(m.Pairs, res.Pairs, ref, math.Max(float64(tol)/1e6, overall.PrecisionMs)); s != "" {
 		m.Verdict.Reasons = append(m.Verdict.Reasons, s)
 	}
 
@@ -264,26 +318,111 @@ func sideOf(k flow.ExporterDomain, res *match.Result) string {
 	return ""
 }
 
+// groupAnalysis is the clock analysis of one exporter pair.
+type groupAnalysis struct {
+	label string
+	a     stats.Analysis
+}
+
+// levelAt is the clock offset of an analysis at time atNs: the median
+// offset, or, when the clock stepped, the level of the segment atNs lies in.
+func levelAt(a stats.Analysis, atNs int64) float64 {
+	if len(a.Steps) == 0 {
+		return a.Offset.Estimate
+	}
+	level := a.Steps[0].BeforeMs
+	for _, st := range a.Steps {
+		if atNs >= st.AtNs {
+			level = st.AfterMs
+		}
+	}
+	return level
+}
+
 // verdict turns the statistics' verdict into the report's, adding the
-// sentence that names who is off: the offset of the post side relative to the
-// pre side, and the export-clock check (header export time vs capture time)
-// that tells which of the two disagrees with the collector.
-func verdict(a stats.Analysis, m *report.Model, res *match.Result) report.Verdict {
+// sentence that says by how much the post side is off and the export-clock
+// check (header export time vs capture time) that tells which exporter
+// disagrees with the collector.
+//
+// With several exporter pairs (probes exporting both sides, say), each pair
+// has its own clocks, so the verdict combines theirs: out of sync when any
+// pair is, undetermined when any pair with enough pairs to judge is, in sync
+// only when all are. Pooled figures would hide one probe 5 s off among
+// healthy ones.
+func verdict(a stats.Analysis, per []groupAnalysis, m *report.Model, res *match.Result) report.Verdict {
 	v := report.Verdict{Code: a.Verdict.Code, Reasons: slices.Clone(a.Verdict.Reasons)}
 	pre := sideLabel("pre", res.PreDomains, m.Exporters)
 	post := sideLabel("post", res.PostDomains, m.Exporters)
+	level := func(x stats.Analysis) string {
+		return fmt.Sprintf("%.0f %% interval %s .. %s, %d pairs", 100*x.Offset.Coverage, stats.FormatSignedMs(x.Offset.Low), stats.FormatSignedMs(x.Offset.High), x.N)
+	}
 	switch {
 	case a.N == 0:
 		v.Summary = fmt.Sprintf("No pairs found between %s and %s: the clocks cannot be compared.", pre, post)
 	case a.Offset.Estimate > 0:
-		v.Summary = fmt.Sprintf("%s: %s starts flows %s later than %s (95 %% interval %s .. %s, %d pairs).",
-			capital(v.Code), post, stats.FormatMs(a.Offset.Estimate), pre, stats.FormatSignedMs(a.Offset.Low), stats.FormatSignedMs(a.Offset.High), a.N)
+		v.Summary = fmt.Sprintf("%s: %s starts flows %s later than %s (%s).", capital(v.Code), post, stats.FormatMs(a.Offset.Estimate), pre, level(a))
 	case a.Offset.Estimate < 0:
-		v.Summary = fmt.Sprintf("%s: %s starts flows %s earlier than %s (95 %% interval %s .. %s, %d pairs).",
-			capital(v.Code), post, stats.FormatMs(-a.Offset.Estimate), pre, stats.FormatSignedMs(a.Offset.Low), stats.FormatSignedMs(a.Offset.High), a.N)
+		v.Summary = fmt.Sprintf("%s: %s starts flows %s earlier than %s (%s).", capital(v.Code), post, stats.FormatMs(-a.Offset.Estimate), pre, level(a))
 	default:
-		v.Summary = fmt.Sprintf("%s: %s and %s start flows at the same time (median difference 0 ms, 95 %% interval %s .. %s, %d pairs).",
-			capital(v.Code), post, pre, stats.FormatSignedMs(a.Offset.Low), stats.FormatSignedMs(a.Offset.High), a.N)
+		v.Summary = fmt.Sprintf("%s: %s and %s start flows at the same time (median difference 0 ms, %s).", capital(v.Code), post, pre, level(a))
+	}
+	if n := len(a.Steps); n > 0 && a.N > 0 {
+		st := a.Steps
+		var parts []string
+		for _, x := range st {
+			parts = append(parts, fmt.Sprintf("at %s from %s to %s", flow.Instant(x.AtNs).Format(flow.PrecisionMilli), stats.FormatSignedMs(x.BeforeMs), stats.FormatSignedMs(x.AfterMs)))
+		}
+		noun := "a clock step"
+		if n > 1 {
+			noun = fmt.Sprintf("%d clock steps", n)
+		}
+		v.Summary = fmt.Sprintf("%s: relative to %s, %s moved %s (%s); median over all pairs %s (%s).",
+			capital(v.Code), pre, post, strings.Join(parts, ", then "), noun, stats.FormatSignedMs(a.Offset.Estimate), level(a))
+	}
+	if len(per) > 1 {
+		var out, und, ok, few []string
+		for _, g := range per {
+			line := fmt.Sprintf("%s %s (%s)", g.label, stats.FormatSignedMs(g.a.Offset.Estimate), level(g.a))
+			switch {
+			case g.a.N < stats.MinPairsForVerdict:
+				few = append(few, g.label)
+			case g.a.Verdict.Code == stats.OutOfSync:
+				out = append(out, line)
+			case g.a.Verdict.Code == stats.Undetermined:
+				und = append(und, line)
+			default:
+				ok = append(ok, g.label)
+			}
+		}
+		var first string
+		switch {
+		case len(out) > 0:
+			v.Code = stats.OutOfSync
+			first = fmt.Sprintf("%d of %d exporter pairs out of sync: %s", len(out), len(per), strings.Join(out, "; "))
+		case len(und) > 0:
+			v.Code = stats.Undetermined
+			first = fmt.Sprintf("%d of %d exporter pairs cannot be judged: %s", len(und), len(per), strings.Join(und, "; "))
+		case len(ok) > 0:
+			v.Code = stats.InSync
+			first = fmt.Sprintf("all %d exporter pairs with enough pairs are in sync", len(ok))
+		default:
+			v.Code = stats.Undetermined
+			first = fmt.Sprintf("no exporter pair has the %d pairs needed for a verdict", stats.MinPairsForVerdict)
+		}
+		v.Summary = capital(v.Code) + ": " + first + "."
+		if len(ok) > 0 && v.Code != stats.InSync {
+			v.Summary += fmt.Sprintf(" In sync: %s.", strings.Join(ok, ", "))
+		}
+		reasons := []string{first + " (each exporter pair judged on its own: see the per exporter pair table)"}
+		if len(few) > 0 {
+			reasons = append(reasons, fmt.Sprintf("too few pairs to judge: %s", strings.Join(few, ", ")))
+		}
+		// The pooled reasons follow, less the pooled verdict's own decisive one.
+		if len(v.Reasons) > 0 {
+			v.Reasons = append(reasons, v.Reasons[1:]...)
+		} else {
+			v.Reasons = reasons
+		}
 	}
 	if s := whoIsOff(m.Exporters); s != "" {
 		v.Reasons = append(v.Reasons, s)
@@ -314,39 +453,61 @@ func noStart(res *match.Result) string {
 // an offset larger than the window (a time-zone setting, a clock hours off),
 // which no pairing inside the window can reveal.
 func beyondWindow(res *match.Result) string {
-	var nearest []float64
+	// The nearest same-key record is the true partner for most records and
+	// another session of a popular key for the rest, so the offset is the
+	// most common nearest distance (whole seconds), not the median.
+	count := map[int64]int{}
+	n := 0
 	for _, u := range res.UnmatchedPre {
 		if u.Why == match.ReasonOutsideWindow {
-			nearest = append(nearest, float64(u.NearestNs)/1e6)
+			count[(u.NearestNs+int64(time.Second)/2)/int64(time.Second)]++
+			n++
 		}
 	}
-	if len(nearest) < 10 || len(nearest) < len(res.Pairs) {
+	if n < 10 || n < len(res.Pairs) {
 		return ""
 	}
-	med := stats.Median(nearest)
-	var near int
-	for _, d := range nearest {
-		if math.Abs(d-med) <= max(float64(res.Window)/1e6, math.Abs(med)/20) {
-			near++
+	var mode int64
+	for sec, c := range count {
+		if c > count[mode] || c == count[mode] && sec < mode {
+			mode = sec
 		}
 	}
-	if near*2 < len(nearest) {
+	at := time.Duration(mode) * time.Second
+	band := max(res.Window, at.Abs()/50) // other sessions of popular keys lie near the offset too
+	near := 0
+	for sec, c := range count {
+		if (time.Duration(sec)*time.Second - at).Abs() <= band {
+			near += c
+		}
+	}
+	if near*2 < n {
 		return ""
 	}
-	return fmt.Sprintf("%d pre records have same-key candidates only outside the %v window, most of them near %s: if that is the clocks' offset, rerun with --window %v",
-		len(nearest), res.Window, stats.FormatSignedMs(med), (time.Duration(math.Abs(med)*1.05*1e6)+res.Window).Truncate(time.Minute)+time.Minute)
+	return fmt.Sprintf("%d of %d pre records have same-key candidates only outside the %v window, %d of them within %v of %s: if that is the clocks' offset (a time zone?), rerun with --window %v",
+		n, res.RecordsPre, res.Window, near, band, signedDuration(at), (at.Abs() + res.Window).Truncate(time.Minute)+time.Minute)
+}
+
+// signedDuration formats d for a sentence: "+3h0m0s", "-12s".
+func signedDuration(d time.Duration) string {
+	if d >= 0 {
+		return "+" + d.String()
+	}
+	return d.String()
 }
 
 // outliers names the pairs (continuations aside) whose difference lies
-// further than limit from the offset, largest first, so the analyst can go to
-// the packets that disagree.
-func outliers(pairs []report.Pair, mp []match.Pair, offset, limit float64) string {
-	if math.IsNaN(offset) {
-		return ""
-	}
+// further than limit from their exporter pair's clock level at that time
+// (ref), largest first, so the analyst can go to the packets that disagree.
+func outliers(pairs []report.Pair, mp []match.Pair, ref []float64, limit float64) string {
 	var idx []int
+	counted := 0
 	for i := range pairs {
-		if !mp[i].Continuation && math.Abs(pairs[i].DeltaMs-offset) > limit {
+		if mp[i].Continuation || math.IsNaN(ref[i]) {
+			continue
+		}
+		counted++
+		if math.Abs(pairs[i].DeltaMs-ref[i]) > limit {
 			idx = append(idx, i)
 		}
 	}
@@ -354,7 +515,7 @@ func outliers(pairs []report.Pair, mp []match.Pair, offset, limit float64) strin
 		return ""
 	}
 	slices.SortStableFunc(idx, func(a, b int) int {
-		return cmp.Compare(math.Abs(pairs[b].DeltaMs-offset), math.Abs(pairs[a].DeltaMs-offset))
+		return cmp.Compare(math.Abs(pairs[b].DeltaMs-ref[b]), math.Abs(pairs[a].DeltaMs-ref[a]))
 	})
 	const show = 5
 	var parts []string
@@ -368,7 +529,8 @@ func outliers(pairs []report.Pair, mp []match.Pair, offset, limit float64) strin
 	if len(idx) > show {
 		more = fmt.Sprintf(" and %d more", len(idx)-show)
 	}
-	return fmt.Sprintf("%d of %d pairs differ from the offset by more than %s: %s%s", len(idx), len(pairs), stats.FormatMs(limit), strings.Join(parts, ", "), more)
+	return fmt.Sprintf("%d of %d pairs (continuations aside) differ by more than %s from their exporter pair's offset: %s%s",
+		len(idx), counted, stats.FormatMs(limit), strings.Join(parts, ", "), more)
 }
 
 func capital(s string) string {
@@ -401,35 +563,39 @@ func sideLabel(side string, domains []uint32, exps []report.Exporter) string {
 	return fmt.Sprintf("the %s side (%s, %s %s)", side, who, noun, strings.Join(ds, ","))
 }
 
-// whoIsOff compares each side's export-clock check: the header export time
-// minus the collector's capture time. Export packets leave the exporter
-// shortly before the collector captures them, so a healthy exporter shows a
-// lag near zero (the header's whole-second resolution makes it -1 s .. 0 s);
-// an exporter whose clock is off shows its offset there. Reported only when
-// the sides disagree by more than the resolution.
+// whoIsOff reads each exporter's export-clock check: the header export time
+// minus the collector's capture time. The header carries whole seconds (cut,
+// not rounded) and the packet reaches the collector milliseconds after it
+// left, so a healthy exporter shows a lag between about -1 s and 0 s, and an
+// exporter whose clock is off by x shows a lag between x - 1 s and x: its
+// offset lies in [lag, lag + 1 s]. Lags outside [-1.25 s, +0.25 s] are
+// called off (the margins absorb transit and the collector's own jitter).
 func whoIsOff(exps []report.Exporter) string {
-	var parts []string
-	lag := map[string][]float64{}
+	const aheadMs, behindMs = 250.0, -1250.0
+	var off, fine []string
 	for _, e := range exps {
 		if e.Side == "" || !e.HasExportLag {
 			continue
 		}
-		lag[e.Side] = append(lag[e.Side], e.ExportLagMedian)
-		parts = append(parts, fmt.Sprintf("%s/%d %s", e.Exporter, e.Domain, stats.FormatSignedMs(e.ExportLagMedian)))
+		name := fmt.Sprintf("%s/%d", e.Exporter, e.Domain)
+		lo, hi := e.ExportLagMedian, e.ExportLagMedian+1000
+		switch {
+		case e.ExportLagMedian > aheadMs:
+			off = append(off, fmt.Sprintf("%s runs %s .. %s ahead of the collector", name, stats.FormatMs(lo), stats.FormatMs(hi)))
+		case e.ExportLagMedian < behindMs:
+			off = append(off, fmt.Sprintf("%s runs %s .. %s behind the collector", name, stats.FormatMs(-hi), stats.FormatMs(-lo)))
+		default:
+			fine = append(fine, name)
+		}
 	}
-	if len(lag["pre"]) == 0 || len(lag["post"]) == 0 {
-		return ""
-	}
-	pre, post := stats.Median(lag["pre"]), stats.Median(lag["post"])
-	const res = 1500.0 // header resolution (1 s) plus transit and batching slack, ms
-	s := "Export clock check (header export time - capture time, median per exporter): " + strings.Join(parts, ", ") + ". "
+	const what = "Export clock check (header export time - capture time, median per exporter and domain; 1 s header resolution): "
 	switch {
-	case math.Abs(post-pre) <= res:
-		return s + "Both sides agree with the collector's clock within the header's 1 s resolution, so this check cannot say which exporter is off."
-	case math.Abs(pre) <= res && math.Abs(post) > res:
-		return s + "The pre side agrees with the collector's clock; the post side's exporter clock is off."
-	case math.Abs(post) <= res && math.Abs(pre) > res:
-		return s + "The post side agrees with the collector's clock; the pre side's exporter clock is off."
+	case len(off) == 0 && len(fine) == 0:
+		return ""
+	case len(off) == 0:
+		return what + "every exporter agrees with the collector's clock within the header's resolution, so this check cannot say which exporter is off."
+	case len(fine) == 0:
+		return what + strings.Join(off, "; ") + "; no exporter agrees with the collector: compare with a trusted time source."
 	}
-	return s + "Neither side agrees with the collector's clock; compare with a trusted time source."
+	return what + strings.Join(off, "; ") + fmt.Sprintf(". Agree with the collector: %s.", strings.Join(fine, ", "))
 }

@@ -173,3 +173,55 @@ func TestMatchReadsTheAnalystsExcelExportAndSaysWhatWasLost(t *testing.T) {
 		}
 	}
 }
+
+// In the multi-probe scenario three probes export both domains; only probe
+// .169's post clock is 5 s ahead (and .170's two clocks are both 1.5 s ahead,
+// which pairing cannot see but the export-clock check can). Pooled figures
+// would say "1 ms"; the verdict must name the exporter pair that is off and
+// the export check the exporters whose clocks disagree with the collector.
+func TestMatchNamesTheOneProbeThatIsOffAmongHealthyOnes(t *testing.T) {
+	cfg, _ := gen.Scenario("multi-probe")
+	capt, err := gen.Generate(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tally := &flow.Tally{}
+	for i := range capt.Records {
+		r := &capt.Records[i]
+		d := tally.Domain(r.ExporterDomain())
+		d.Records++
+		if i == 0 || capt.Records[i-1].Frame != r.Frame {
+			d.ExportLag = append(d.ExportLag, r.ExportTime.Sub(r.CaptureTime))
+		}
+	}
+	res, err := match.Run(capt.Records, match.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := BuildModel(capt.Records, tally, res, MatchConfig{})
+	if m.Verdict.Code != stats.OutOfSync {
+		t.Errorf("verdict %q, want %q", m.Verdict.Code, stats.OutOfSync)
+	}
+	if !strings.Contains(m.Verdict.Summary, "1 of 3 exporter pairs out of sync: 10.103.0.169/310 -> 10.103.0.169/320 +5 s") {
+		t.Errorf("summary does not name the .169 pair at +5 s: %q", m.Verdict.Summary)
+	}
+	var check string
+	for _, r := range m.Verdict.Reasons {
+		if strings.HasPrefix(r, "Export clock check") {
+			check = r
+		}
+	}
+	for _, want := range []string{"10.103.0.169/320 runs 4.", "10.103.0.170/310 runs", "10.103.0.170/320 runs", "Agree with the collector: 10.103.0.168/310, 10.103.0.168/320, 10.103.0.169/310."} {
+		if !strings.Contains(check, want) {
+			t.Errorf("export clock check lacks %q: %q", want, check)
+		}
+	}
+	for _, c := range m.PerPair {
+		if len(c.Steps) != 0 {
+			t.Errorf("%s: %d clock steps, the scenario has none", c.Label, len(c.Steps))
+		}
+	}
+	if len(m.Overall.Steps) != 0 {
+		t.Errorf("pooled figures show %d steps: mixing exporter pairs must not invent steps", len(m.Overall.Steps))
+	}
+}

@@ -49,24 +49,30 @@ type Input interface {
 // tshark.Source (one tshark process per file); Wireshark exports (JSON, EK,
 // CSV, XLSX, gzip-compressed or not) are read by wsexport. "-" is standard
 // input; a capture there, or a gzip-compressed capture, is first copied to a
-// temporary file because tshark's first pass and -2 need a seekable file.
-// Errors carry exit codes (ExitTshark, ExitInput).
+// temporary file because tshark's first pass and -2 need a seekable file;
+// records, tallies and messages still name the input as given ("-" for
+// standard input). The same file given twice (also under two paths) is
+// refused: its records would count twice. Errors carry exit codes
+// (ExitUsage, ExitTshark, ExitInput).
 func OpenInputs(ctx context.Context, files []string, opt SourceOptions) (Input, error) {
 	if len(files) == 0 {
 		return nil, Errorf(ExitUsage, "no input files")
 	}
+	if err := distinctInputs(files); err != nil {
+		return nil, err
+	}
 	m := &multiInput{tally: &flow.Tally{}, bar: opt.Progress, names: files}
-	var captures []string
+	var captures, captureNames []string
 	flush := func() error {
 		if len(captures) == 0 {
 			return nil
 		}
-		src, err := tshark.Open(ctx, tshark.Options{Files: captures, Ports: opt.Ports, Tshark: opt.Tshark, TwoPass: opt.TwoPass, NoAutoPorts: opt.NoAutoPorts, Jobs: opt.Jobs})
+		src, err := tshark.Open(ctx, tshark.Options{Files: captures, Names: captureNames, Ports: opt.Ports, Tshark: opt.Tshark, TwoPass: opt.TwoPass, NoAutoPorts: opt.NoAutoPorts, Jobs: opt.Jobs})
 		if err != nil {
 			return tsharkError(err)
 		}
 		m.parts = append(m.parts, src)
-		captures = nil
+		captures, captureNames = nil, nil
 		return nil
 	}
 	fail := func(err error) (Input, error) {
@@ -92,6 +98,7 @@ func OpenInputs(ctx context.Context, files []string, opt SourceOptions) (Input, 
 				return fail(err)
 			}
 			captures = append(captures, path)
+			captureNames = append(captureNames, f)
 		default:
 			if errors.Is(err, context.Canceled) {
 				return fail(err)
@@ -103,6 +110,32 @@ func OpenInputs(ctx context.Context, files []string, opt SourceOptions) (Input, 
 		return fail(err)
 	}
 	return m, nil
+}
+
+// distinctInputs refuses an input given twice: the same name, or two names
+// of the same file (os.SameFile: links, "./a.pcap" and "a.pcap"). Inputs
+// that cannot be read are left to the readers to report.
+func distinctInputs(files []string) error {
+	seen := make([]os.FileInfo, len(files))
+	for i, f := range files {
+		if j := slices.Index(files[:i], f); j >= 0 {
+			return Errorf(ExitUsage, "%s given twice: its records would be counted twice", f)
+		}
+		if f == "-" {
+			continue
+		}
+		fi, err := os.Stat(f)
+		if err != nil {
+			continue
+		}
+		seen[i] = fi
+		for j, g := range seen[:i] {
+			if g != nil && os.SameFile(g, fi) {
+				return Errorf(ExitUsage, "%s given twice (also as %s): its records would be counted twice", f, files[j])
+			}
+		}
+	}
+	return nil
 }
 
 // captureFile returns a path tshark can read for a capture input: the file

@@ -27,7 +27,12 @@ type Histogram struct {
 
 // DeltaHistogram bins the differences of pairs (continuation pairs left
 // out, as in the statistics) into at most maxBins inner
-// bins of a "nice" width (1, 2 or 5 times a power of ten, at least 0.001 ms).
+// bins of a "nice" width (1, 2 or 5 times a power of ten, at least 0.001 ms)
+// that is never finer than the differences' resolution: when every
+// difference is a whole number of milliseconds (millisecond encodings on
+// both sides) the bins are at least 1 ms wide, when every one is a whole
+// number of seconds at least 1000 ms; finer bins would show spikes with
+// empty bins between them.
 // The inner bins cover the 0.5th to 99.5th percentile (all values when there
 // are fewer than 200 pairs); values outside fall into a "< x" and a ">= y"
 // bin, shown only when not empty, so one wild pair does not flatten the
@@ -53,12 +58,16 @@ func DeltaHistogram(pairs []Pair, maxBins int) Histogram {
 	d := make([]float64, 0, min(n, histSample)+1)
 	lo, hi := math.Inf(1), math.Inf(-1)
 	j := 0
+	r := 0 // resolutions[r] divides every difference so far (none when r == len)
 	for i := range pairs {
 		if !charted(&pairs[i]) {
 			continue
 		}
 		v := pairs[i].DeltaMs
 		lo, hi = math.Min(lo, v), math.Max(hi, v)
+		for r < len(resolutions) && !multipleOf(v, resolutions[r]) {
+			r++
+		}
 		if j%k == 0 {
 			d = append(d, v)
 		}
@@ -69,6 +78,9 @@ func DeltaHistogram(pairs []Pair, maxBins int) Histogram {
 		lo, hi = d[int(0.005*float64(len(d)-1))], d[int(math.Ceil(0.995*float64(len(d)-1)))]
 	}
 	h.Width = niceWidth((hi - lo) / float64(maxBins))
+	if r < len(resolutions) {
+		h.Width = max(h.Width, resolutions[r])
+	}
 	start := math.Floor(lo/h.Width) * h.Width
 	nb := int(math.Floor((hi-start)/h.Width)) + 1
 	for nb > maxBins && nb > 1 { // rounding of the nice width can add one bin
@@ -115,6 +127,19 @@ func DeltaHistogram(pairs []Pair, maxBins int) Histogram {
 // difference).
 func charted(p *Pair) bool {
 	return !p.Continuation && !math.IsNaN(p.DeltaMs) && !math.IsInf(p.DeltaMs, 0)
+}
+
+// resolutions are the steps differences can come in, coarsest first: whole
+// seconds (seconds encodings on both sides) and whole milliseconds. Each is
+// a power of ten, so every nice width at least as large is a multiple of it
+// and each bin holds the same number of steps.
+var resolutions = [...]float64{1000, 1}
+
+// multipleOf reports whether v (ms) is a whole multiple of step, allowing for
+// the binary rounding of a difference converted from nanoseconds.
+func multipleOf(v, step float64) bool {
+	q := v / step
+	return math.Abs(q-math.Round(q)) <= 1e-9*math.Max(1, math.Abs(q))
 }
 
 // histSample is the most differences DeltaHistogram sorts to find its range.

@@ -34,10 +34,55 @@ func TestDeltaHistogram(t *testing.T) {
 			t.Errorf("label %q", h.Bins[0].Label)
 		}
 	})
-	t.Run("identical differences give one bin of the finest width", func(t *testing.T) {
+	t.Run("identical differences below a millisecond's resolution give one bin of the finest width", func(t *testing.T) {
+		h := report.DeltaHistogram(pairsWith(0.25, 0.25, 0.25), 40)
+		want := []report.Bin{{Low: 0.25, High: 0.251, Count: 3, Label: "0.25 .. 0.251"}}
+		if h.Width != 0.001 || h.Total != 3 || !sameBins(h.Bins, want) {
+			t.Errorf("width %v total %d bins %+v, want width 0.001, total 3, bins %+v", h.Width, h.Total, h.Bins, want)
+		}
+	})
+	t.Run("identical whole-second differences give one bin a second wide", func(t *testing.T) {
 		h := report.DeltaHistogram(pairsWith(5000, 5000, 5000), 40)
-		if len(h.Bins) != 1 || h.Bins[0].Count != 3 || h.Width != 0.001 {
-			t.Errorf("%+v", h)
+		want := []report.Bin{{Low: 5000, High: 6000, Count: 3, Label: "5000 .. 6000"}}
+		if h.Width != 1000 || !sameBins(h.Bins, want) {
+			t.Errorf("width %v bins %+v, want width 1000, bins %+v", h.Width, h.Bins, want)
+		}
+	})
+	t.Run("whole-millisecond differences get bins no finer than 1 ms", func(t *testing.T) {
+		// 118..122 ms over 40 bins would be 0.1 ms wide (4/40), leaving nine
+		// empty bins between neighbouring values; 1 ms bins hold one value each.
+		h := report.DeltaHistogram(pairsWith(120, 118, 119, 121, 120, 122, 119, 120, 121), 40)
+		want := []report.Bin{
+			{Low: 118, High: 119, Count: 1, Label: "118 .. 119"},
+			{Low: 119, High: 120, Count: 2, Label: "119 .. 120"},
+			{Low: 120, High: 121, Count: 3, Label: "120 .. 121"},
+			{Low: 121, High: 122, Count: 2, Label: "121 .. 122"},
+			{Low: 122, High: 123, Count: 1, Label: "122 .. 123"},
+		}
+		if h.Width != 1 || h.Total != 9 || !sameBins(h.Bins, want) {
+			t.Errorf("width %v total %d bins\n%+v\nwant width 1, total 9, bins\n%+v", h.Width, h.Total, h.Bins, want)
+		}
+	})
+	t.Run("whole-second differences get bins no finer than 1000 ms", func(t *testing.T) {
+		// 3000..8000 ms over 40 bins would be 200 ms wide (5000/40 = 125 -> 200).
+		h := report.DeltaHistogram(pairsWith(3000, 5000, 5000, 8000), 40)
+		want := []report.Bin{
+			{Low: 3000, High: 4000, Count: 1, Label: "3000 .. 4000"},
+			{Low: 4000, High: 5000, Count: 0, Label: "4000 .. 5000"},
+			{Low: 5000, High: 6000, Count: 2, Label: "5000 .. 6000"},
+			{Low: 6000, High: 7000, Count: 0, Label: "6000 .. 7000"},
+			{Low: 7000, High: 8000, Count: 0, Label: "7000 .. 8000"},
+			{Low: 8000, High: 9000, Count: 1, Label: "8000 .. 9000"},
+		}
+		if h.Width != 1000 || !sameBins(h.Bins, want) {
+			t.Errorf("width %v bins\n%+v\nwant width 1000, bins\n%+v", h.Width, h.Bins, want)
+		}
+	})
+	t.Run("a difference with microseconds keeps fine bins", func(t *testing.T) {
+		// 0.5 is not a whole millisecond: no resolution floor, 2.5/40 -> 0.1 ms.
+		h := report.DeltaHistogram(pairsWith(0, 0.5, 2, 2.5), 40)
+		if h.Width != 0.1 || len(h.Bins) != 26 || h.Bins[0].Count != 1 || h.Bins[5].Count != 1 || h.Bins[20].Count != 1 || h.Bins[25].Count != 1 {
+			t.Errorf("width %v, %d bins %+v; want width 0.1, 26 bins with one pair each in 0, 5, 20, 25", h.Width, len(h.Bins), h.Bins)
 		}
 	})
 	t.Run("tails beyond the 0.5 and 99.5 percentiles go to outer bins", func(t *testing.T) {
@@ -92,6 +137,19 @@ func TestDeltaHistogram(t *testing.T) {
 			t.Errorf("%+v", h)
 		}
 	})
+}
+
+// sameBins compares bins exactly (labels, bounds and counts).
+func sameBins(got, want []report.Bin) bool {
+	if len(got) != len(want) {
+		return false
+	}
+	for i := range got {
+		if got[i] != want[i] {
+			return false
+		}
+	}
+	return true
 }
 
 func TestDeltaSeries(t *testing.T) {

@@ -73,6 +73,13 @@ const (
 // Options configure Open.
 type Options struct {
 	Files []string // capture files (pcap, pcapng, or anything tshark reads), read in order
+
+	// Names are the files as the user should see them, parallel to Files:
+	// the File of every record, Tally.Inputs, notes and errors use them. A
+	// missing or empty name is the file's path. Callers that hand tshark a
+	// temporary copy (of standard input, of a gzip-compressed capture) name
+	// the original here ("-", "capture.pcap.gz").
+	Names []string
 	Ports []int    // extra UDP ports to decode as NetFlow/IPFIX (-d udp.port==P,cflow)
 
 	// Tshark is the tshark executable; "" looks up "tshark" in PATH.
@@ -107,7 +114,8 @@ type Source struct {
 }
 
 type run struct {
-	file   string
+	file   string // the file name shown (Options.Names)
+	path   string // the file tshark reads
 	frames int // frames in the file, from the first pass (0: unknown)
 	procs  []*proc
 	w      *Walker
@@ -128,13 +136,13 @@ func Open(ctx context.Context, opt Options) (*Source, error) {
 	if err != nil {
 		return nil, err
 	}
-	for _, f := range opt.Files {
+	for i, f := range opt.Files {
 		fi, err := os.Stat(f)
 		if err != nil {
-			return nil, &Error{Kind: ErrInput, File: f, Msg: "cannot read input", Err: errors.Unwrap(err)}
+			return nil, &Error{Kind: ErrInput, File: opt.name(i), Msg: "cannot read input", Err: errors.Unwrap(err)}
 		}
 		if fi.IsDir() {
-			return nil, &Error{Kind: ErrInput, File: f, Msg: "is a directory, not a capture file"}
+			return nil, &Error{Kind: ErrInput, File: opt.name(i), Msg: "is a directory, not a capture file"}
 		}
 	}
 	for _, p := range opt.Ports {
@@ -144,6 +152,14 @@ func Open(ctx context.Context, opt Options) (*Source, error) {
 	}
 	t := &flow.Tally{Tool: version}
 	return &Source{ctx: ctx, opt: opt, exe: exe, version: version, st: newState(), tally: t}, nil
+}
+
+// name returns the name of the i-th file shown to the user.
+func (o *Options) name(i int) string {
+	if i < len(o.Names) && o.Names[i] != "" {
+		return o.Names[i]
+	}
+	return o.Files[i]
 }
 
 // Position reports how far reading has come, for a progress display: the
@@ -222,9 +238,9 @@ func (s *Source) Read() (flow.Record, error) {
 				s.err = io.EOF
 				continue
 			}
-			f := s.opt.Files[s.next]
+			f, name := s.opt.Files[s.next], s.opt.name(s.next)
 			s.next++
-			r, err := s.start(f)
+			r, err := s.start(f, name)
 			if err != nil {
 				s.err = err
 				continue
@@ -284,14 +300,16 @@ func tsharkArgs(a argSpec) []string {
 	return args
 }
 
-func (s *Source) start(file string) (*run, error) {
+// start starts tshark on the file at path; name is how the user knows it.
+func (s *Source) start(path, name string) (*run, error) {
+	file := name // in every message, note and record
 	ports := slices.Clone(s.opt.Ports)
-	sc, err := scanFile(file, ports)
+	sc, err := scanFile(path, ports)
 	withPortLayers := false
 	switch {
 	case errors.Is(err, errNotCapture):
 		if sc != nil && sc.format == "" && sc.frames == 0 {
-			if fi, e := os.Stat(file); e == nil && fi.Size() < 24 {
+			if fi, e := os.Stat(path); e == nil && fi.Size() < 24 {
 				return nil, &Error{Kind: ErrInput, File: file, Msg: "not a capture file (too short)"}
 			}
 		}
@@ -311,25 +329,25 @@ func (s *Source) start(file string) (*run, error) {
 		slices.Sort(found)
 		for _, p := range found {
 			if s.opt.NoAutoPorts {
-				s.tally.Notes = append(s.tally.Notes, fmt.Sprintf("%s: UDP port %d carries NetFlow/IPFIX (%d packets) that tshark does not decode by default: add --port %d", file, p, sc.candidates[p], p))
+				s.tally.Notes = append(s.tally.Notes, fmt.Sprintf("%s: UDP port %d carries NetFlow/IPFIX (%s) that tshark does not decode by default: add --port %d", file, p, count(sc.candidates[p], "packet", "packets"), p))
 				continue
 			}
 			ports = append(ports, p)
-			s.tally.Notes = append(s.tally.Notes, fmt.Sprintf("%s: UDP port %d carries NetFlow/IPFIX (%d packets): decoded automatically (as with --port %d)", file, p, sc.candidates[p], p))
+			s.tally.Notes = append(s.tally.Notes, fmt.Sprintf("%s: UDP port %d carries NetFlow/IPFIX (%s): decoded automatically (as with --port %d)", file, p, count(sc.candidates[p], "packet", "packets"), p))
 		}
 		if s.opt.TwoPass == TwoPassAuto && sc.dataBeforeTemplate > 0 {
 			twoPass = true
-			s.tally.Notes = append(s.tally.Notes, fmt.Sprintf("%s: %d data sets arrive before (or without) a template for them: tshark runs in two passes (-2) to decode those whose template comes later", file, sc.dataBeforeTemplate))
+			s.tally.Notes = append(s.tally.Notes, fmt.Sprintf("%s: %s: tshark runs in two passes (-2) to decode those whose template comes later", file, count(sc.dataBeforeTemplate, "data set arrives before (or without) a template for it", "data sets arrive before (or without) a template for them")))
 		}
 	}
 	jobs := max(s.opt.Jobs, 1)
-	r := &run{file: file}
+	r := &run{file: file, path: path}
 	if sc != nil {
 		r.frames = sc.frames
 	}
 	var outs []io.Reader
 	for i := range jobs {
-		args := tsharkArgs(argSpec{file: file, ports: ports, twoPass: twoPass, withPortLayers: withPortLayers, shard: i, jobs: jobs})
+		args := tsharkArgs(argSpec{file: path, ports: ports, twoPass: twoPass, withPortLayers: withPortLayers, shard: i, jobs: jobs})
 		s.args = append(s.args, args)
 		cmd := exec.CommandContext(s.ctx, s.exe, args...)
 		cmd.Env = childEnv()
@@ -456,27 +474,77 @@ func (s *Source) finish(werr error) error {
 }
 
 // failure turns a walker error or a bad exit of process p into an *Error.
+//
+// Only tshark's own word that it cannot read the file, given in a normal
+// exit before it printed a packet, or that the file is damaged, is an input
+// problem (ErrInput). A crash (death by a signal, or an exit status of 128 or
+// more as a shell reports one) and any other bad exit are tshark failures
+// (ErrFailed), whatever tshark printed before: a segfault half way through a
+// good capture is not the capture's fault.
 func (r *run) failure(p *proc, err error) error {
 	msg := p.stderr.message()
-	if input := inputProblem(msg); input != "" {
-		return &Error{Kind: ErrInput, File: r.file, Msg: input}
+	if r.path != r.file {
+		// tshark names the copy it read; the user knows the original.
+		msg = strings.ReplaceAll(msg, r.path, r.file)
 	}
 	var ee *exec.ExitError
-	switch {
-	case errors.As(err, &ee):
+	if errors.As(err, &ee) {
+		ps := ee.ProcessState
+		if code := ps.ExitCode(); code < 0 || code >= 128 {
+			last := p.stderr.lastLine()
+			if r.path != r.file {
+				last = strings.ReplaceAll(last, r.path, r.file)
+			}
+			if last == "" {
+				last = "no message"
+			} else {
+				last = "last message: " + last
+			}
+			return &Error{Kind: ErrFailed, File: r.file, Msg: fmt.Sprintf("tshark crashed (%s%s; %s); records of this file are incomplete", ps, signalHint(code), last)}
+		}
+		if input := inputProblem(msg, r.w.Packets() > 0); input != "" {
+			return &Error{Kind: ErrInput, File: r.file, Msg: input}
+		}
 		if msg == "" {
 			msg = "no message"
 		}
-		return &Error{Kind: ErrFailed, File: r.file, Msg: fmt.Sprintf("tshark failed (%s): %s; records of this file are incomplete", ee.ProcessState.String(), msg)}
-	case errors.Is(err, io.ErrUnexpectedEOF):
+		return &Error{Kind: ErrFailed, File: r.file, Msg: fmt.Sprintf("tshark failed (%s): %s; records of this file are incomplete", ps, msg)}
+	}
+	if input := inputProblem(msg, r.w.Packets() > 0); input != "" {
+		return &Error{Kind: ErrInput, File: r.file, Msg: input}
+	}
+	if errors.Is(err, io.ErrUnexpectedEOF) {
 		return &Error{Kind: ErrFailed, File: r.file, Msg: "tshark stopped before the end of its output; records of this file are incomplete", Err: err}
 	}
 	return &Error{Kind: ErrFailed, File: r.file, Msg: "tshark wrote output that is not its JSON packet array", Err: err}
 }
 
+// count writes n with the singular or plural words.
+func count(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}
+
+// signalHint explains an exit status above 128, which a shell (a wrapper
+// script around tshark) reports for a child killed by signal status-128.
+func signalHint(code int) string {
+	if code <= 128 || code > 128+64 {
+		return ""
+	}
+	return fmt.Sprintf(", that is killed by signal %d", code-128)
+}
+
 // inputProblem recognises tshark's messages about unreadable input files.
-func inputProblem(stderr string) string {
-	for _, s := range []string{"isn't a capture file", "doesn't exist", "don't have permission", "unknown file format", "is a directory", "appears to be damaged or corrupt", "is not a capture file"} {
+// Once tshark has printed packets it has read the file: then only a message
+// that the file is damaged (after that point) is about the input.
+func inputProblem(stderr string, printedPackets bool) string {
+	phrases := []string{"isn't a capture file", "doesn't exist", "don't have permission", "unknown file format", "is a directory", "is not a capture file", "appears to be damaged or corrupt"}
+	if printedPackets {
+		phrases = []string{"appears to be damaged or corrupt"}
+	}
+	for _, s := range phrases {
 		if strings.Contains(stderr, s) {
 			return "tshark cannot read it: " + stderr
 		}
@@ -499,6 +567,22 @@ func (t *tailBuffer) Write(p []byte) (int, error) {
 		t.b = t.b[len(t.b)-t.max:]
 	}
 	return len(p), nil
+}
+
+// lastLine returns the last line of stderr that is not the root warning.
+func (t *tailBuffer) lastLine() string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	last := ""
+	for l := range bytes.Lines(t.b) {
+		if s := strings.TrimSpace(string(l)); s != "" && !strings.HasPrefix(s, "Running as user") {
+			last = s
+		}
+	}
+	if len(last) > 300 {
+		last = last[:300] + "..."
+	}
+	return last
 }
 
 // message returns stderr without the harmless root warning, on one line.

@@ -70,6 +70,28 @@ func fakeTshark(mode string, args []string) int {
 		os.Stdout.Sync()
 		time.Sleep(time.Minute)
 		return 0
+	case "segv":
+		// A packet, a message that alone would blame the input, then death
+		// by SIGSEGV: the shell replaces this process and kills itself
+		// (ulimit -c 0: no core file).
+		fmt.Print(`[{"_source":{"layers":{}}},`)
+		fmt.Fprintln(os.Stderr, "tshark: The file appears to be damaged or corrupt.")
+		os.Stdout.Sync()
+		err := syscall.Exec("/bin/sh", []string{"sh", "-c", "ulimit -c 0; kill -SEGV $$"}, os.Environ())
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	case "exit139":
+		// A wrapper script around a tshark that segfaulted after its last
+		// packet: the shell reports 128+11.
+		fmt.Print(`[{"_source":{"layers":{}}}]`)
+		fmt.Fprintln(os.Stderr, "Segmentation fault")
+		return 139
+	case "latenotcapture":
+		// A complete packet, then an exit 2 with a message about the file:
+		// tshark had read it, so this is tshark failing, not the input.
+		fmt.Print(`[{"_source":{"layers":{}}}]`)
+		fmt.Fprintln(os.Stderr, "tshark: isn't a capture file")
+		return 2
 	case "notcapture":
 		fmt.Fprintf(os.Stderr, "tshark: The file \"%s\" isn't a capture file in a format TShark understands.\n", args[slices.Index(args, "-r")+1])
 		return 2
@@ -115,6 +137,12 @@ func TestFakeTshark(t *testing.T) {
 		{Name: "output cut short is a failure, not a short result", Mode: "eof", Kind: ErrFailed, Want: "stopped before the end"},
 		{Name: "a crash mid-stream is a failure", Mode: "crash", Kind: ErrFailed, Want: "signal"},
 		{Name: "a file tshark cannot read is an input error", Mode: "notcapture", Kind: ErrInput, Want: "isn't a capture file"},
+		{Name: "death by a signal is a crash of tshark, not an input error, whatever it printed before", Mode: "segv", Kind: ErrFailed,
+			Want: "tshark crashed (signal: segmentation fault; last message: tshark: The file appears to be damaged or corrupt.); records of this file are incomplete"},
+		{Name: "an exit status of 139 is a crash of tshark (a wrapper's signal 11)", Mode: "exit139", Kind: ErrFailed,
+			Want: "tshark crashed (exit status 139, that is killed by signal 11; last message: Segmentation fault); records of this file are incomplete"},
+		{Name: "a bad exit after packets were printed is a tshark failure, not an input error", Mode: "latenotcapture", Kind: ErrFailed,
+			Want: "tshark failed (exit status 2): tshark: isn't a capture file; records of this file are incomplete"},
 	} {
 		t.Run(tc.Name, func(t *testing.T) {
 			src, err := fakeSource(t, tc.Mode)
@@ -133,6 +161,67 @@ func TestFakeTshark(t *testing.T) {
 				t.Errorf("Read after failure: %v", err2)
 			}
 		})
+	}
+}
+
+func TestFakeTsharkCrashIsNotAnInputError(t *testing.T) {
+	src, err := fakeSource(t, "segv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	_, err = flow.ReadAll(src)
+	if errors.Is(err, ErrInput) {
+		t.Errorf("a crash is classified as an input error: %v", err)
+	}
+	file := src.opt.Files[0]
+	want := file + ": tshark crashed (signal: segmentation fault; last message: tshark: The file appears to be damaged or corrupt.); records of this file are incomplete"
+	if err == nil || err.Error() != want {
+		t.Errorf("got  %v\nwant %s", err, want)
+	}
+}
+
+func TestNamesReplaceTheFilesInRecordsTallyAndErrors(t *testing.T) {
+	abs, _ := filepath.Abs(filepath.Join("..", "..", "testdata", "tshark", "k_pitfalls.json"))
+	t.Setenv("NFTD_FAKE_JSON", abs)
+	exe, err := os.Executable()
+	if err != nil {
+		t.Skip("cannot find the test binary:", err)
+	}
+	t.Setenv(fakeEnv, "ok")
+	src, err := Open(context.Background(), Options{Files: []string{emptyPcap(t)}, Names: []string{"-"}, Tshark: exe})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	recs, err := flow.ReadAll(src)
+	if err != nil || len(recs) != 6 {
+		t.Fatalf("%d records, %v", len(recs), err)
+	}
+	for _, r := range recs {
+		if r.File != "-" {
+			t.Errorf("record of frame %d names file %q, want \"-\"", r.Frame, r.File)
+		}
+	}
+	if in := src.Tally().Inputs; !slices.Equal(in, []string{"-"}) {
+		t.Errorf("tally inputs %q, want [-]", in)
+	}
+
+	t.Setenv(fakeEnv, "notcapture")
+	src, err = Open(context.Background(), Options{Files: []string{emptyPcap(t)}, Names: []string{"-"}, Tshark: exe})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	_, err = flow.ReadAll(src)
+	want := `-: tshark cannot read it: tshark: The file "-" isn't a capture file in a format TShark understands.`
+	if err == nil || err.Error() != want {
+		t.Errorf("got  %v\nwant %s", err, want)
+	}
+
+	_, err = Open(context.Background(), Options{Files: []string{"/nonexistent/copy"}, Names: []string{"-"}, Tshark: exe})
+	if want := "-: cannot read input: no such file or directory"; err == nil || err.Error() != want {
+		t.Errorf("got  %v\nwant %s", err, want)
 	}
 }
 

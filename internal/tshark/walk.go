@@ -240,6 +240,9 @@ func (w *Walker) Read() (flow.Record, error) {
 	return r, nil
 }
 
+// Packets returns how many packets (array elements) the walker has read.
+func (w *Walker) Packets() int { return int(w.elems) }
+
 // Done reports whether the walker read the whole array (its closing bracket).
 func (w *Walker) Done() bool { return w.eof }
 

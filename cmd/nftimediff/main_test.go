@@ -1,0 +1,134 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"netflowtimedifference/internal/app"
+)
+
+// helperEnv makes TestHelperProcess run nftimediff with the arguments after
+// "--" instead of testing: the CLI tests below re-execute the test binary to
+// see the real exit code, stdout and stderr.
+const helperEnv = "NFTD_CLI_HELPER"
+
+func TestHelperProcess(t *testing.T) {
+	if os.Getenv(helperEnv) == "" {
+		return
+	}
+	args := os.Args
+	for i, a := range args {
+		if a == "--" {
+			args = args[i+1:]
+			break
+		}
+	}
+	os.Exit(run(append([]string{"nftimediff"}, args...)))
+}
+
+// nftimediff runs the CLI in a child process with stdin as its standard input.
+func nftimediff(t *testing.T, stdin []byte, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], append([]string{"-test.run=^TestHelperProcess$", "--"}, args...)...)
+	cmd.Env = append(os.Environ(), helperEnv+"=1")
+	cmd.Stdin = bytes.NewReader(stdin)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	var ee *exec.ExitError
+	switch {
+	case err == nil:
+	case errors.As(err, &ee):
+		code = ee.ExitCode()
+	default:
+		t.Fatal(err)
+	}
+	return code, out.String(), errb.String()
+}
+
+func TestUsageErrorsExitWithCode2AndOneLine(t *testing.T) {
+	sample := filepath.Join("..", "..", "testdata", "sample", "sample.pcap")
+	dotSample := "../../testdata/./sample/sample.pcap" // filepath.Join would clean the "."
+	for _, tc := range []struct {
+		Name   string
+		Args   []string
+		Stderr string
+	}{
+		{Name: "an unknown command is a usage error, not cli's exit code 3", Args: []string{"frobnicate"},
+			Stderr: `nftimediff: unknown command "frobnicate": the commands are flows, inspect, match and gen (nftimediff help)` + "\n"},
+		{Name: "help for an unknown command is a usage error", Args: []string{"help", "frobnicate"},
+			Stderr: `nftimediff: unknown command "frobnicate": the commands are flows, inspect, match and gen (nftimediff help)` + "\n"},
+		{Name: "a port above 65535 is a usage error naming the range", Args: []string{"inspect", "--port", "99999", sample},
+			Stderr: "nftimediff: --port 99999: use a UDP port from 1 to 65535\n"},
+		{Name: "port 0 is a usage error", Args: []string{"flows", sample, "--port", "0"},
+			Stderr: "nftimediff: --port 0: use a UDP port from 1 to 65535\n"},
+		{Name: "a negative port is a usage error", Args: []string{"match", "--port=-5", sample},
+			Stderr: "nftimediff: --port -5: use a UDP port from 1 to 65535\n"},
+		{Name: "an unknown input zone is named once", Args: []string{"flows", "--input-tz", "Mars/Base", sample},
+			Stderr: `nftimediff: --input-tz "Mars/Base": not an IANA time zone name nor an offset like +03:00: unknown time zone Mars/Base` + "\n"},
+		{Name: "the same input twice is refused", Args: []string{"match", sample, sample},
+			Stderr: "nftimediff: " + sample + " given twice: its records would be counted twice\n"},
+		{Name: "the same file under two paths is refused", Args: []string{"inspect", sample, dotSample},
+			Stderr: "nftimediff: " + dotSample + " given twice (also as " + sample + "): its records would be counted twice\n"},
+		{Name: "standard input twice is refused", Args: []string{"flows", "-", "-"},
+			Stderr: "nftimediff: - given twice: its records would be counted twice\n"},
+	} {
+		t.Run(tc.Name, func(t *testing.T) {
+			code, stdout, stderr := nftimediff(t, nil, tc.Args...)
+			if code != app.ExitUsage {
+				t.Errorf("exit %d, want %d", code, app.ExitUsage)
+			}
+			if stderr != tc.Stderr {
+				t.Errorf("stderr\n%q\nwant\n%q", stderr, tc.Stderr)
+			}
+			if stdout != "" {
+				t.Errorf("stdout %q, want nothing", stdout)
+			}
+		})
+	}
+}
+
+func TestCaptureOnStandardInputIsNamedDash(t *testing.T) {
+	if _, err := exec.LookPath("tshark"); err != nil {
+		t.Skip("tshark not installed: skipping")
+	}
+	pcap, err := os.ReadFile(filepath.Join("..", "..", "testdata", "sample", "sample.pcap"))
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	code, stdout, stderr := nftimediff(t, pcap, "flows", "-q", "--format", "jsonl", "-")
+	if code != 0 {
+		t.Fatalf("flows: exit %d: %s", code, stderr)
+	}
+	lines := strings.Split(strings.TrimSuffix(stdout, "\n"), "\n")
+	if len(lines) != 432 {
+		t.Errorf("%d records, want the sample's 432", len(lines))
+	}
+	for i, l := range lines {
+		var r struct{ File string }
+		if err := json.Unmarshal([]byte(l), &r); err != nil {
+			t.Fatalf("line %d: %v", i+1, err)
+		}
+		if r.File != "-" {
+			t.Fatalf("line %d names file %q, want \"-\"", i+1, r.File)
+		}
+	}
+
+	code, stdout, stderr = nftimediff(t, pcap, "inspect", "-q", "-")
+	if code != 0 {
+		t.Fatalf("inspect: exit %d: %s", code, stderr)
+	}
+	if first, _, _ := strings.Cut(stdout, "\n"); first != "inputs: -" {
+		t.Errorf("inspect's first line %q, want %q", first, "inputs: -")
+	}
+	if strings.Contains(stdout+stderr, "nftimediff-capture-") {
+		t.Errorf("the temporary copy's name shows:\n%s%s", stdout, stderr)
+	}
+}

@@ -1,0 +1,83 @@
+package app
+
+import (
+	"net/netip"
+	"strings"
+	"testing"
+	"time"
+
+	"netflowtimedifference/internal/flow"
+)
+
+func TestFmtDur(t *testing.T) {
+	for _, tc := range []struct {
+		Name string
+		In   time.Duration
+		Want string
+	}{
+		{Name: "a positive duration carries a plus sign", In: 1500 * time.Millisecond, Want: "+1.500 s"},
+		{Name: "a negative duration carries a minus sign", In: -389 * time.Millisecond, Want: "-0.389 s"},
+		{Name: "less than half a millisecond below zero is 0.000 s without a sign", In: -400 * time.Microsecond, Want: "0.000 s"},
+		{Name: "less than half a millisecond above zero is 0.000 s without a sign", In: 400 * time.Microsecond, Want: "0.000 s"},
+		{Name: "sub-millisecond digits are rounded", In: -1500 * time.Microsecond, Want: "-0.002 s"},
+		{Name: "an hour or more is also given in hours", In: -3 * time.Hour, Want: "-10800.000 s (-3.00 h)"},
+	} {
+		t.Run(tc.Name, func(t *testing.T) {
+			if got := fmtDur(tc.In); got != tc.Want {
+				t.Errorf("fmtDur(%v) = %q, want %q", tc.In, got, tc.Want)
+			}
+		})
+	}
+}
+
+func TestClockLag(t *testing.T) {
+	for _, tc := range []struct {
+		Name string
+		In   time.Duration
+		Want string
+	}{
+		{Name: "a negative lag is behind the collector, without a sign", In: -389 * time.Millisecond, Want: "0.389 s behind the collector"},
+		{Name: "a positive lag is ahead of the collector, without a sign", In: 1200 * time.Millisecond, Want: "1.200 s ahead of the collector"},
+		{Name: "a lag that rounds to zero is level with the collector", In: -300 * time.Microsecond, Want: "level with the collector (0.000 s)"},
+		{Name: "a lag of hours is also given in hours", In: -2 * time.Hour, Want: "7200.000 s (2.00 h) behind the collector"},
+	} {
+		t.Run(tc.Name, func(t *testing.T) {
+			if got := clockLag(tc.In); got != tc.Want {
+				t.Errorf("clockLag(%v) = %q, want %q", tc.In, got, tc.Want)
+			}
+		})
+	}
+}
+
+func TestWriteInspectUsesSingularForOneAndBehindForNegativeLag(t *testing.T) {
+	tl := &flow.Tally{Inputs: []string{"-"}, Tool: "TShark (Wireshark) 4.0.17", Frames: 1}
+	d := tl.Domain(flow.ExporterDomain{Exporter: netip.MustParseAddr("192.0.2.1"), Domain: 310})
+	d.Versions[10] = 1
+	d.Packets, d.Records = 1, 1
+	d.UndecodedSets, d.UndecodedBytes, d.RecoveredSets = 1, 1, 1
+	d.TemplateIDs[256] = 1
+	d.Encodings[flow.EncMilliseconds] = 1
+	d.ExporterPorts[50001], d.CollectorPorts[4739] = 1, 1
+	d.ExportLag = []time.Duration{-389 * time.Millisecond}
+	d.StartAfterExp = 1
+	d.FirstFrame, d.LastFrame = 1, 1
+	var b strings.Builder
+	if err := WriteInspect(&b, tl); err != nil {
+		t.Fatal(err)
+	}
+	got := b.String()
+	for _, want := range []string{
+		"inputs: -\n",
+		"  template ids    256 (1 record)\n",
+		"  undecodable     1 data set (1 byte) tshark could not decode (no template / malformed); 1 set recovered with a later template (-2)\n",
+		"  export clock    0.389 s behind the collector (median of 1 packet; min -0.389 s, max -0.389 s)\n",
+		"  impossible      1 record starts after its packet's export time\n",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("missing %q in\n%s", want, got)
+		}
+	}
+	if strings.Contains(got, "-0.389 s ahead") || strings.Contains(got, "-0.000") {
+		t.Errorf("negative 'ahead' or '-0.000' in\n%s", got)
+	}
+}
