@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"strconv"
-	"unicode/utf8"
 
 	"netflowtimedifference/internal/flow"
 	"netflowtimedifference/internal/report"
@@ -131,7 +130,7 @@ func Flows(ctx context.Context, cfg FlowsConfig) (err error) {
 const capturePrecision = flow.PrecisionNano
 
 func appendCSVRecord(b []byte, r *flow.Record) []byte {
-	b = appendCSVString(b, r.File)
+	b = report.AppendCSVText(b, r.File)
 	b = append(b, ',')
 	b = strconv.AppendUint(b, uint64(r.Frame), 10)
 	b = append(b, ',')
@@ -181,7 +180,7 @@ func appendCSVRecord(b []byte, r *flow.Record) []byte {
 	b = append(b, ',')
 	b = strconv.AppendUint(b, uint64(r.Proto), 10)
 	b = append(b, ',')
-	b = appendCSVString(b, r.App)
+	b = report.AppendCSVText(b, r.App)
 	b = append(b, ',')
 	if r.HasAppID {
 		b = strconv.AppendUint(b, uint64(r.AppID), 10)
@@ -193,7 +192,7 @@ func appendCSVRecord(b []byte, r *flow.Record) []byte {
 		b = append(b, ',')
 		b = append(b, r.StartEnc.String()...)
 		b = append(b, ',')
-		b = appendCSVString(b, p.String())
+		b = report.AppendCSVText(b, p.String())
 	} else {
 		b = append(b, ",,"...)
 	}
@@ -228,31 +227,9 @@ func appendCSVRecord(b []byte, r *flow.Record) []byte {
 	return append(b, '\n')
 }
 
-// appendCSVString quotes s as encoding/csv would (RFC 4180).
-func appendCSVString(b []byte, s string) []byte {
-	need := s != "" && (s[0] == ' ' || s[0] == '\t')
-	for i := 0; i < len(s) && !need; i++ {
-		switch s[i] {
-		case ',', '"', '\n', '\r':
-			need = true
-		}
-	}
-	if !need {
-		return append(b, s...)
-	}
-	b = append(b, '"')
-	for i := 0; i < len(s); i++ {
-		if s[i] == '"' {
-			b = append(b, '"')
-		}
-		b = append(b, s[i])
-	}
-	return append(b, '"')
-}
-
 func appendJSONRecord(b []byte, r *flow.Record) []byte {
 	b = append(b, `{"file":`...)
-	b = appendJSONString(b, r.File)
+	b = report.AppendJSONString(b, r.File)
 	b = appendJSONUint(b, "frame", uint64(r.Frame))
 	b = appendJSONUint(b, "set", uint64(r.Set))
 	b = appendJSONUint(b, "flow", uint64(r.Flow))
@@ -327,44 +304,6 @@ func appendJSONField(b []byte, key, v string) []byte {
 	b = append(b, ',', '"')
 	b = append(b, key...)
 	b = append(b, '"', ':')
-	return appendJSONString(b, v)
+	return report.AppendJSONString(b, v)
 }
 
-const hexDigits = "0123456789abcdef"
-
-// appendJSONString writes s as a JSON string (invalid UTF-8 becomes U+FFFD).
-func appendJSONString(b []byte, s string) []byte {
-	b = append(b, '"')
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			switch {
-			case c == '"' || c == '\\':
-				b = append(b, '\\', c)
-			case c < 0x20:
-				switch c {
-				case '\n':
-					b = append(b, '\\', 'n')
-				case '\r':
-					b = append(b, '\\', 'r')
-				case '\t':
-					b = append(b, '\\', 't')
-				default:
-					b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&15])
-				}
-			default:
-				b = append(b, c)
-			}
-			i++
-			continue
-		}
-		r, n := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && n == 1 {
-			b = append(b, `\ufffd`...)
-		} else {
-			b = append(b, s[i:i+n]...)
-		}
-		i += n
-	}
-	return append(b, '"')
-}

@@ -202,22 +202,6 @@ func TestLags(t *testing.T) {
 	}
 }
 
-func TestCSVAndJSONStringsMatchTheStandardLibrary(t *testing.T) {
-	for _, s := range []string{"", "plain", "a,b", `q"uote`, "new\nline", " lead", "tab\there", "Caf\xc3\xa9", "bad\xff", "ctl\x01"} {
-		var b bytes.Buffer
-		w := csv.NewWriter(&b)
-		w.Write([]string{s})
-		w.Flush()
-		if got := string(appendCSVString(nil, s)) + "\n"; got != b.String() {
-			t.Errorf("csv %q: got %q, want %q", s, got, b.String())
-		}
-		var back string
-		if err := json.Unmarshal(appendJSONString(nil, s), &back); err != nil || back != strings.ToValidUTF8(s, "\uFFFD") {
-			t.Errorf("json %q: got %q, %v", s, back, err)
-		}
-	}
-}
-
 var _ = flow.Record{}
 
 func TestZoneLikeOffsets(t *testing.T) {

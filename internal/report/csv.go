@@ -8,6 +8,8 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"netflowtimedifference/internal/flow"
 )
@@ -88,11 +90,12 @@ func appendCSVFloat(b []byte, v float64) []byte {
 	return strconv.AppendFloat(b, v, 'f', -1, 64)
 }
 
-// appendCSVText appends a text field, formula-safe, quoted as encoding/csv
-// would quote it.
-func appendCSVText(b []byte, s string) []byte {
+// AppendCSVText appends a text field, formula-safe (FormulaSafe), quoted as
+// encoding/csv would quote it. Every CSV output of nftimediff uses it for text
+// that can come from flow data.
+func AppendCSVText(b []byte, s string) []byte {
 	s = FormulaSafe(s)
-	if s == "" || !strings.ContainsAny(s, ",\"\r\n") && s[0] != ' ' && s[0] != '\t' {
+	if first, _ := utf8.DecodeRuneInString(s); s == "" || !strings.ContainsAny(s, ",\"\r\n") && !unicode.IsSpace(first) {
 		return append(b, s...)
 	}
 	b = append(b, '"')
@@ -119,7 +122,7 @@ func appendCSVRecord(b []byte, r *flow.Record) []byte {
 		b = strconv.AppendUint(b, v, 10)
 	}
 	b = append(b, ',')
-	b = appendCSVText(b, r.File)
+	b = AppendCSVText(b, r.File)
 	u(uint64(r.Frame))
 	u(uint64(r.Set))
 	u(uint64(r.Flow))
@@ -135,7 +138,7 @@ func appendCSVRecord(b []byte, r *flow.Record) []byte {
 	u(uint64(r.DstPort))
 	u(uint64(r.Proto))
 	b = append(b, ',')
-	b = appendCSVText(b, r.App)
+	b = AppendCSVText(b, r.App)
 	b = append(b, ',')
 	if r.HasStart() {
 		b = appendInstant(b, r.Start, r.StartEnc.Precision())

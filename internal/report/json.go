@@ -246,11 +246,18 @@ func (j *jsonBuf) u32s(v []uint32) *jsonBuf {
 
 const hexDigits = "0123456789abcdef"
 
-// str writes a JSON string the way encoding/json does: quotes, backslashes
-// and control characters escaped, invalid UTF-8 replaced by U+FFFD, U+2028 and
-// U+2029 escaped (safe for JavaScript consumers).
+// str writes a JSON string (AppendJSONString).
 func (j *jsonBuf) str(s string) *jsonBuf {
-	b := append(j.b, '"')
+	j.b = AppendJSONString(j.b, s)
+	return j
+}
+
+// AppendJSONString appends s as a JSON string the way encoding/json writes
+// it, without its allocations: quotes, backslashes and control characters
+// escaped, invalid UTF-8 replaced by U+FFFD, U+2028 and U+2029 escaped (safe
+// for JavaScript consumers). Every JSON output of nftimediff uses it.
+func AppendJSONString(b []byte, s string) []byte {
+	b = append(b, '"')
 	start := 0
 	for i := 0; i < len(s); {
 		c := s[i]
@@ -294,8 +301,7 @@ func (j *jsonBuf) str(s string) *jsonBuf {
 		i += n
 	}
 	b = append(b, s[start:]...)
-	j.b = append(b, '"')
-	return j
+	return append(b, '"')
 }
 
 func (j *jsonBuf) addr(a netip.Addr) *jsonBuf {

@@ -213,35 +213,11 @@ func clock(s string, p, year, mon, day int) (flow.Instant, string, error) {
 
 // parseEpoch parses "1700000000.100000000".
 func parseEpoch(s string) (flow.Instant, error) {
-	neg := false
-	p := 0
-	if s[0] == '-' {
-		neg, p = true, 1
-	}
-	secs, p, ok := digits(s, p, 1, 11)
-	if !ok {
+	d, err := ParseSeconds(s)
+	if err != nil {
 		return 0, fmt.Errorf("%w: %q: not epoch seconds", errTime, s)
 	}
-	ns := 0
-	if p < len(s) && s[p] == '.' {
-		var n int
-		ns, n, ok = fraction(s, p+1)
-		if !ok {
-			return 0, fmt.Errorf("%w: %q: bad fraction", errTime, s)
-		}
-		p += 1 + n
-	}
-	if p != len(s) {
-		return 0, fmt.Errorf("%w: %q: trailing characters", errTime, s)
-	}
-	if secs > 9_000_000_000 {
-		return 0, fmt.Errorf("%w: %q: out of range", errTime, s)
-	}
-	v := int64(secs)*int64(time.Second) + int64(ns)
-	if neg {
-		v = -v
-	}
-	return flow.Instant(v), nil
+	return flow.Instant(d), nil
 }
 
 // ParseSeconds parses a relative time as tshark prints it ("3590.123000000",

@@ -190,8 +190,14 @@ func (d *doc) para(style string, rs ...run) {
 func (d *doc) text(style, s string) { d.para(style, run{text: s}) }
 
 // table writes a table with a shaded, repeated header row. widths are in
-// twentieths of a point; right marks right-aligned (numeric) columns.
+// twentieths of a point; right marks right-aligned (numeric) columns, whose
+// cells never wrap (a lag's minus sign stays with its digits).
 func (d *doc) table(widths []int, right []bool, header []string, rows [][]string) {
+	d.styledTable("TableText", widths, right, header, rows)
+}
+
+// styledTable is table with the paragraph style of its cells.
+func (d *doc) styledTable(style string, widths []int, right []bool, header []string, rows [][]string) {
 	d.raw(`<w:tbl><w:tblPr><w:tblStyle w:val="TableGrid"/><w:tblW w:w="0" w:type="auto"/><w:tblLayout w:type="fixed"/></w:tblPr><w:tblGrid>`)
 	for _, wd := range widths {
 		d.raw(`<w:gridCol w:w="` + strconv.Itoa(wd) + `"/>`)
@@ -207,7 +213,10 @@ func (d *doc) table(widths []int, right []bool, header []string, rows [][]string
 			if head {
 				d.raw(`<w:shd w:val="clear" w:color="auto" w:fill="D9E1F2"/>`)
 			}
-			d.raw(`</w:tcPr><w:p><w:pPr><w:pStyle w:val="TableText"/>`)
+			if i < len(right) && right[i] && !head {
+				d.raw(`<w:noWrap/>`)
+			}
+			d.raw(`</w:tcPr><w:p><w:pPr><w:pStyle w:val="` + style + `"/>`)
 			if i < len(right) && right[i] && !head {
 				d.raw(`<w:jc w:val="right"/>`)
 			}
@@ -246,8 +255,20 @@ const documentStart = `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships" xmlns:wp="http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing" xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main" xmlns:pic="http://schemas.openxmlformats.org/drawingml/2006/picture"><w:body>
 `
 
-const documentEnd = `<w:sectPr><w:pgSz w:w="11906" w:h="16838"/><w:pgMar w:top="1134" w:right="1134" w:bottom="1134" w:left="1134" w:header="567" w:footer="567" w:gutter="0"/></w:sectPr></w:body></w:document>
+const documentEnd = portraitSection + `</w:body></w:document>
 `
+
+// The sections: A4 portrait with 2 cm margins, and A4 landscape for tables
+// too wide for portrait. A section's properties end it: in the body's last
+// element, or in the last paragraph of a section before another.
+const (
+	pageMargins      = `<w:pgMar w:top="1134" w:right="1134" w:bottom="1134" w:left="1134" w:header="567" w:footer="567" w:gutter="0"/>`
+	portraitSection  = `<w:sectPr><w:pgSz w:w="11906" w:h="16838"/>` + pageMargins + `</w:sectPr>`
+	landscapeSection = `<w:sectPr><w:pgSz w:w="16838" w:h="11906" w:orient="landscape"/>` + pageMargins + `</w:sectPr>`
+)
+
+// endSection ends the section so far with the properties sect.
+func (d *doc) endSection(sect string) { d.raw("<w:p><w:pPr>" + sect + "</w:pPr></w:p>\n") }
 
 func verdictColor(code string) string {
 	switch code {
@@ -322,37 +343,50 @@ func (d *doc) document(ctx context.Context, m *report.Model, title string, opt O
 	d.image("rIdImage2", "over-time.png", "Difference post - pre in ms over the pre start time")
 	d.text("Caption", "Figure 2: difference post - pre (ms) over the pre start time (UTC). A sloped band is drift, a jump that stays is a clock step. At most 2,000 points: each time slice keeps its lowest and highest difference.")
 
-	// Exporters.
+	// Exporters and exporter pairs: wide tables in 8 pt, their columns as
+	// wide as their content needs; on a landscape page when that is wider
+	// than a portrait one.
+	expRight := []bool{false, true, false, false, true, false, true, true, true, true}
+	expHeader := []string{"Exporter", "Domain", "Side", "Version", "Records", "Start encoding", "Lag median (ms)", "Lag min (ms)", "Lag max (ms)", "Starts after export"}
+	var expRows [][]string
+	for _, e := range m.Exporters {
+		lag := [3]string{"n/a", "n/a", "n/a"}
+		if e.HasExportLag {
+			lag = [3]string{report.FormatMs(e.ExportLagMedian), report.FormatMs(e.ExportLagMin), report.FormatMs(e.ExportLagMax)}
+		}
+		expRows = append(expRows, []string{e.Exporter, strconv.FormatUint(uint64(e.Domain), 10), e.Side, e.Versions,
+			strconv.Itoa(e.Records), e.Encodings, lag[0], lag[1], lag[2], strconv.Itoa(e.StartAfterExport)})
+	}
+	pairRight := []bool{false, true, true, true, true, true, true, true}
+	pairHeader := []string{"Pre -> post", "Pairs", "Unmatched pre / post", "Offset (ms)", "95 % interval (ms)", "MAD (ms)", "Drift (ppm)", "Steps"}
+	var pairRows [][]string
+	for i := range m.PerPair {
+		k := &m.PerPair[i]
+		drift := "n/a"
+		if k.HasDrift {
+			drift = fmtPPM(k.DriftPPM)
+		}
+		pairRows = append(pairRows, []string{k.Label, strconv.Itoa(k.Pairs), strconv.Itoa(k.UnmatchedPre) + " / " + strconv.Itoa(k.UnmatchedPost),
+			report.FormatMs(k.Offset), report.FormatMs(k.OffsetLow) + " .. " + report.FormatMs(k.OffsetHigh),
+			report.FormatMs(k.MAD), drift, strconv.Itoa(len(k.Steps))})
+	}
+	expWidths, fits := fitWidths(expHeader, expRight, expRows, smallTableSize, textWidth)
+	pairWidths, pairFits := fitWidths(pairHeader, pairRight, pairRows, smallTableSize, textWidth)
+	landscape := !fits || (len(pairRows) > 0 && !pairFits)
+	if landscape {
+		d.endSection(portraitSection)
+		expWidths, _ = fitWidths(expHeader, expRight, expRows, smallTableSize, landscapeTxt)
+		pairWidths, _ = fitWidths(pairHeader, pairRight, pairRows, smallTableSize, landscapeTxt)
+	}
 	d.text("Heading1", "Exporters")
 	d.text("", "Export lag is the export packet's header time minus its capture time at the collector. Exporters whose lag differs by seconds from the others' disagree with the collector's clock: that names the exporter that is off.")
-	rows = rows[:0]
-	for _, e := range m.Exporters {
-		lag, lagRange := "n/a", "n/a"
-		if e.HasExportLag {
-			lag = report.FormatMs(e.ExportLagMedian)
-			lagRange = report.FormatMs(e.ExportLagMin) + " .. " + report.FormatMs(e.ExportLagMax)
-		}
-		rows = append(rows, []string{e.Exporter, strconv.FormatUint(uint64(e.Domain), 10), e.Side, e.Versions,
-			strconv.Itoa(e.Records), e.Encodings, lag, lagRange, strconv.Itoa(e.StartAfterExport)})
-	}
-	d.table([]int{1500, 900, 700, 800, 900, 1700, 1000, 1300, 838}, []bool{false, true, false, false, true, false, true, true, true},
-		[]string{"Exporter", "Domain", "Side", "Version", "Records", "Start encoding", "Lag median (ms)", "Lag min .. max (ms)", "Starts after export"}, rows)
-
-	if len(m.PerPair) > 0 {
+	d.styledTable("TableSmall", expWidths, expRight, expHeader, expRows)
+	if len(pairRows) > 0 {
 		d.text("Heading1", "Exporter pairs")
-		rows = rows[:0]
-		for i := range m.PerPair {
-			k := &m.PerPair[i]
-			drift := "n/a"
-			if k.HasDrift {
-				drift = fmtPPM(k.DriftPPM)
-			}
-			rows = append(rows, []string{k.Label, strconv.Itoa(k.Pairs), strconv.Itoa(k.UnmatchedPre) + " / " + strconv.Itoa(k.UnmatchedPost),
-				report.FormatMs(k.Offset), report.FormatMs(k.OffsetLow) + " .. " + report.FormatMs(k.OffsetHigh),
-				report.FormatMs(k.MAD), drift, strconv.Itoa(len(k.Steps))})
-		}
-		d.table([]int{2400, 800, 1100, 1000, 1700, 800, 900, 938}, []bool{false, true, true, true, true, true, true, true},
-			[]string{"Pre -> post", "Pairs", "Unmatched pre / post", "Offset (ms)", "95 % interval (ms)", "MAD (ms)", "Drift (ppm)", "Steps"}, rows)
+		d.styledTable("TableSmall", pairWidths, pairRight, pairHeader, pairRows)
+	}
+	if landscape {
+		d.endSection(landscapeSection)
 	}
 
 	if len(m.Notes) > 0 {
