@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -32,12 +33,13 @@ func TestHelperProcess(t *testing.T) {
 	os.Exit(run(append([]string{"nftimediff"}, args...)))
 }
 
-// nftimediff runs the CLI in a child process with stdin as its standard input.
-func nftimediff(t *testing.T, stdin []byte, args ...string) (code int, stdout, stderr string) {
+// nftimediff runs the CLI in a child process with stdin as its standard
+// input (an *os.File is handed over as it is, anything else through a pipe).
+func nftimediff(t *testing.T, stdin io.Reader, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], append([]string{"-test.run=^TestHelperProcess$", "--"}, args...)...)
 	cmd.Env = append(os.Environ(), helperEnv+"=1")
-	cmd.Stdin = bytes.NewReader(stdin)
+	cmd.Stdin = stdin
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	err := cmd.Run()
@@ -58,6 +60,7 @@ func TestUsageErrorsExitWithCode2AndOneLine(t *testing.T) {
 	for _, tc := range []struct {
 		Name   string
 		Args   []string
+		Stdin  string // file to redirect standard input from; "": empty
 		Stderr string
 	}{
 		{Name: "an unknown command is a usage error, not cli's exit code 3", Args: []string{"frobnicate"},
@@ -78,9 +81,20 @@ func TestUsageErrorsExitWithCode2AndOneLine(t *testing.T) {
 			Stderr: "nftimediff: " + dotSample + " given twice (also as " + sample + "): its records would be counted twice\n"},
 		{Name: "standard input twice is refused", Args: []string{"flows", "-", "-"},
 			Stderr: "nftimediff: - given twice: its records would be counted twice\n"},
+		{Name: "standard input redirected from a file also named is refused", Args: []string{"match", sample, "-"}, Stdin: sample,
+			Stderr: "nftimediff: - (standard input) is " + sample + ", given twice: its records would be counted twice\n"},
 	} {
 		t.Run(tc.Name, func(t *testing.T) {
-			code, stdout, stderr := nftimediff(t, nil, tc.Args...)
+			var stdin io.Reader = strings.NewReader("")
+			if tc.Stdin != "" {
+				f, err := os.Open(tc.Stdin)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer f.Close()
+				stdin = f
+			}
+			code, stdout, stderr := nftimediff(t, stdin, tc.Args...)
 			if code != app.ExitUsage {
 				t.Errorf("exit %d, want %d", code, app.ExitUsage)
 			}
@@ -103,7 +117,7 @@ func TestCaptureOnStandardInputIsNamedDash(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	code, stdout, stderr := nftimediff(t, pcap, "flows", "-q", "--format", "jsonl", "-")
+	code, stdout, stderr := nftimediff(t, bytes.NewReader(pcap), "flows", "-q", "--format", "jsonl", "-")
 	if code != 0 {
 		t.Fatalf("flows: exit %d: %s", code, stderr)
 	}
@@ -121,7 +135,7 @@ func TestCaptureOnStandardInputIsNamedDash(t *testing.T) {
 		}
 	}
 
-	code, stdout, stderr = nftimediff(t, pcap, "inspect", "-q", "-")
+	code, stdout, stderr = nftimediff(t, bytes.NewReader(pcap), "inspect", "-q", "-")
 	if code != 0 {
 		t.Fatalf("inspect: exit %d: %s", code, stderr)
 	}

@@ -306,4 +306,3 @@ func appendJSONField(b []byte, key, v string) []byte {
 	b = append(b, '"', ':')
 	return report.AppendJSONString(b, v)
 }
-

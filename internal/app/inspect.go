@@ -93,7 +93,7 @@ func clockLag(d time.Duration) string {
 	case d < 0:
 		return strings.ReplaceAll(fmtDur(-d), "+", "") + " behind the collector"
 	}
-	return "level with the collector (0.000 s)"
+	return "level with the collector"
 }
 
 // count writes n with the singular or the plural words.

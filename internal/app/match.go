@@ -485,7 +485,7 @@ func beyondWindow(res *match.Result) string {
 		return ""
 	}
 	return fmt.Sprintf("%d of %d pre records have same-key candidates only outside the %v window, %d of them within %v of %s: if that is the clocks' offset (a time zone?), rerun with --window %v",
-		n, res.RecordsPre, res.Window, near, band, signedDuration(at), (at.Abs() + res.Window).Truncate(time.Minute)+time.Minute)
+		n, res.RecordsPre, res.Window, near, band, signedDuration(at), (at.Abs()+res.Window).Truncate(time.Minute)+time.Minute)
 }
 
 // signedDuration formats d for a sentence: "+3h0m0s", "-12s".

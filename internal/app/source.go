@@ -113,24 +113,34 @@ func OpenInputs(ctx context.Context, files []string, opt SourceOptions) (Input, 
 }
 
 // distinctInputs refuses an input given twice: the same name, or two names
-// of the same file (os.SameFile: links, "./a.pcap" and "a.pcap"). Inputs
-// that cannot be read are left to the readers to report.
+// of the same file (os.SameFile: links, "./a.pcap" and "a.pcap", "-" with
+// standard input redirected from a file also named). Inputs that cannot be
+// read are left to the readers to report.
 func distinctInputs(files []string) error {
 	seen := make([]os.FileInfo, len(files))
 	for i, f := range files {
 		if j := slices.Index(files[:i], f); j >= 0 {
 			return Errorf(ExitUsage, "%s given twice: its records would be counted twice", f)
 		}
+		var fi os.FileInfo
+		var err error
 		if f == "-" {
-			continue
+			// Standard input redirected from a file named as well.
+			if fi, err = os.Stdin.Stat(); err == nil && !fi.Mode().IsRegular() {
+				continue
+			}
+		} else {
+			fi, err = os.Stat(f)
 		}
-		fi, err := os.Stat(f)
 		if err != nil {
 			continue
 		}
 		seen[i] = fi
 		for j, g := range seen[:i] {
 			if g != nil && os.SameFile(g, fi) {
+				if f == "-" {
+					return Errorf(ExitUsage, "- (standard input) is %s, given twice: its records would be counted twice", files[j])
+				}
 				return Errorf(ExitUsage, "%s given twice (also as %s): its records would be counted twice", f, files[j])
 			}
 		}

@@ -80,7 +80,7 @@ type Options struct {
 	// temporary copy (of standard input, of a gzip-compressed capture) name
 	// the original here ("-", "capture.pcap.gz").
 	Names []string
-	Ports []int    // extra UDP ports to decode as NetFlow/IPFIX (-d udp.port==P,cflow)
+	Ports []int // extra UDP ports to decode as NetFlow/IPFIX (-d udp.port==P,cflow)
 
 	// Tshark is the tshark executable; "" looks up "tshark" in PATH.
 	Tshark string
@@ -116,7 +116,7 @@ type Source struct {
 type run struct {
 	file   string // the file name shown (Options.Names)
 	path   string // the file tshark reads
-	frames int // frames in the file, from the first pass (0: unknown)
+	frames int    // frames in the file, from the first pass (0: unknown)
 	procs  []*proc
 	w      *Walker
 }

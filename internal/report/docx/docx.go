@@ -193,12 +193,18 @@ func (d *doc) text(style, s string) { d.para(style, run{text: s}) }
 // twentieths of a point; right marks right-aligned (numeric) columns, whose
 // cells never wrap (a lag's minus sign stays with its digits).
 func (d *doc) table(widths []int, right []bool, header []string, rows [][]string) {
-	d.styledTable("TableText", widths, right, header, rows)
+	d.styledTable("TableText", 0, widths, right, header, rows)
 }
 
-// styledTable is table with the paragraph style of its cells.
-func (d *doc) styledTable(style string, widths []int, right []bool, header []string, rows [][]string) {
-	d.raw(`<w:tbl><w:tblPr><w:tblStyle w:val="TableGrid"/><w:tblW w:w="0" w:type="auto"/><w:tblLayout w:type="fixed"/></w:tblPr><w:tblGrid>`)
+// styledTable is table with the paragraph style of its cells and their left
+// and right margins in twips (0: the style's).
+func (d *doc) styledTable(style string, margin int, widths []int, right []bool, header []string, rows [][]string) {
+	d.raw(`<w:tbl><w:tblPr><w:tblStyle w:val="TableGrid"/><w:tblW w:w="0" w:type="auto"/><w:tblLayout w:type="fixed"/>`)
+	if margin > 0 {
+		m := strconv.Itoa(margin)
+		d.raw(`<w:tblCellMar><w:left w:w="` + m + `" w:type="dxa"/><w:right w:w="` + m + `" w:type="dxa"/></w:tblCellMar>`)
+	}
+	d.raw(`</w:tblPr><w:tblGrid>`)
 	for _, wd := range widths {
 		d.raw(`<w:gridCol w:w="` + strconv.Itoa(wd) + `"/>`)
 	}
@@ -370,20 +376,20 @@ func (d *doc) document(ctx context.Context, m *report.Model, title string, opt O
 			report.FormatMs(k.Offset), report.FormatMs(k.OffsetLow) + " .. " + report.FormatMs(k.OffsetHigh),
 			report.FormatMs(k.MAD), drift, strconv.Itoa(len(k.Steps))})
 	}
-	expWidths, fits := fitWidths(expHeader, expRight, expRows, smallTableSize, textWidth)
-	pairWidths, pairFits := fitWidths(pairHeader, pairRight, pairRows, smallTableSize, textWidth)
+	expWidths, fits := fitWidths(expHeader, expRight, expRows, smallTableSize, smallTableMargin, textWidth)
+	pairWidths, pairFits := fitWidths(pairHeader, pairRight, pairRows, smallTableSize, smallTableMargin, textWidth)
 	landscape := !fits || (len(pairRows) > 0 && !pairFits)
 	if landscape {
 		d.endSection(portraitSection)
-		expWidths, _ = fitWidths(expHeader, expRight, expRows, smallTableSize, landscapeTxt)
-		pairWidths, _ = fitWidths(pairHeader, pairRight, pairRows, smallTableSize, landscapeTxt)
+		expWidths, _ = fitWidths(expHeader, expRight, expRows, smallTableSize, smallTableMargin, landscapeTxt)
+		pairWidths, _ = fitWidths(pairHeader, pairRight, pairRows, smallTableSize, smallTableMargin, landscapeTxt)
 	}
 	d.text("Heading1", "Exporters")
 	d.text("", "Export lag is the export packet's header time minus its capture time at the collector. Exporters whose lag differs by seconds from the others' disagree with the collector's clock: that names the exporter that is off.")
-	d.styledTable("TableSmall", expWidths, expRight, expHeader, expRows)
+	d.styledTable("TableSmall", smallTableMargin, expWidths, expRight, expHeader, expRows)
 	if len(pairRows) > 0 {
 		d.text("Heading1", "Exporter pairs")
-		d.styledTable("TableSmall", pairWidths, pairRight, pairHeader, pairRows)
+		d.styledTable("TableSmall", smallTableMargin, pairWidths, pairRight, pairHeader, pairRows)
 	}
 	if landscape {
 		d.endSection(landscapeSection)

@@ -18,11 +18,14 @@ const (
 	pageLong     = 16838 // A4 height (portrait)
 	pageMargin   = 1134  // 2 cm
 	landscapeTxt = pageLong - 2*pageMargin
-	cellMargins  = 2 * 108 // the left and right cell margins of TableNormal
 )
 
-// smallTableSize is the font size of the wide tables in half points (8 pt).
-const smallTableSize = 16
+// The wide tables: 8 pt text (in half points) and 1 mm cell margins left
+// and right (TableNormal has 108, 1.9 mm).
+const (
+	smallTableSize   = 16
+	smallTableMargin = 57
+)
 
 // emWidth estimates a character's advance in ems. The figures are those of
 // DejaVu Sans, the widest of the fonts the document may be shown in
@@ -75,13 +78,14 @@ func longestWord(s string, size int, bold bool) int {
 }
 
 // fitWidths returns column widths (twips) for a table of size-point text
-// within avail twips, and whether the table fits. A column needs its widest
+// (half points) and cells with margin twips left and right, within avail
+// twips, and whether the table fits. A column needs its widest
 // header word (headers wrap between words), and its widest cell: a numeric
 // (right-aligned) cell whole, as it must stay on one line, a text cell by
 // its widest word. What avail leaves over goes first to the text columns,
 // up to the width of their longest text, then to all columns alike. A
 // table that does not fit gets its needs scaled down to avail.
-func fitWidths(header []string, right []bool, rows [][]string, size, avail int) ([]int, bool) {
+func fitWidths(header []string, right []bool, rows [][]string, size, margin, avail int) ([]int, bool) {
 	n := len(header)
 	need := make([]int, n)
 	want := make([]int, n) // the width that shows the column without wrapping
@@ -102,8 +106,8 @@ func fitWidths(header []string, right []bool, rows [][]string, size, avail int) 
 	}
 	total := 0
 	for i := range need {
-		need[i] += cellMargins + 20 // a point of slack for rounding and kerning
-		want[i] = max(want[i]+cellMargins+20, need[i])
+		need[i] += 2*margin + 20 // a point of slack for rounding and kerning
+		want[i] = max(want[i]+2*margin+20, need[i])
 		total += need[i]
 	}
 	widths := make([]int, n)
