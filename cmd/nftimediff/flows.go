@@ -19,7 +19,7 @@ func sourceFlags() []cli.Flag {
 		&cli.StringFlag{Name: "tshark", Usage: "tshark executable `PATH` (default: tshark from PATH)"},
 		&cli.StringFlag{Name: "two-pass", Value: "auto", Usage: "run tshark -2: auto (when data precedes its template), always, never"},
 		&cli.BoolFlag{Name: "no-auto-port", Usage: "report, but do not decode, detected NetFlow/IPFIX ports"},
-		&cli.IntFlag{Name: "jobs", Value: app.DefaultJobs(), Usage: "run `N` tshark processes per file, each printing every N-th frame (same records, merged in frame order; default: cores - 1)"},
+		&cli.IntFlag{Name: "jobs", Value: app.DefaultJobs(), Usage: "run `N` tshark processes per file, each printing every N-th frame (same records, merged in frame order; default: one per core)"},
 		&cli.StringFlag{Name: "input-tz", Usage: "`ZONE` (IANA name or ±HH:MM) the local time strings of a Wireshark export were written in; default: their zone labels"},
 		&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "no progress display on stderr (match: no summary either)"},
 	}

@@ -66,9 +66,7 @@ func matchCommand() *cli.Command {
 				cfg.Stdout = os.Stdout
 			}
 			if dir := c.String("output"); dir != "" {
-				if err := os.MkdirAll(dir, 0o755); err != nil {
-					return app.Errorf(app.ExitOutput, "-o %s: %v", dir, err)
-				}
+				cfg.OutDir = dir
 				cfg.Paths = report.PathsInDir(dir, inputs)
 			}
 			for _, f := range []struct {

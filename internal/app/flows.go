@@ -120,7 +120,7 @@ func Flows(ctx context.Context, cfg FlowsConfig) (err error) {
 			fmt.Fprintln(cfg.Stderr, "note:", note)
 		}
 		recs, undecoded, options := t.Total()
-		fmt.Fprintf(cfg.Stderr, "%d flow records from %d frames in %d file(s) (%s); %d options records used; %d undecodable data sets\n",
+		fmt.Fprintf(cfg.Stderr, "%d flow records from %d frames in %d input(s) (%s); %d options records used; %d undecodable data sets\n",
 			recs, t.Frames, len(t.Inputs), t.Tool, options, undecoded)
 	}
 	return nil

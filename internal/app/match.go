@@ -31,6 +31,7 @@ type MatchConfig struct {
 	FailOnDrift bool          // exit ExitOutOfSync when the verdict is "out of sync"
 
 	Paths  report.Paths // files to write (empty names are skipped)
+	OutDir string       // -o DIR: created (with parents) once the inputs were read and matched
 	Stdout io.Writer    // terminal summary; nil: none
 	Stderr io.Writer    // progress and notes; nil: none
 }
@@ -50,6 +51,11 @@ func Match(ctx context.Context, cfg MatchConfig) error {
 	if cfg.Stdout != nil {
 		if err := report.WriteText(ctx, cfg.Stdout, m); err != nil {
 			return WithCode(ExitOutput, err)
+		}
+	}
+	if cfg.OutDir != "" {
+		if err := os.MkdirAll(cfg.OutDir, 0o755); err != nil {
+			return Errorf(ExitOutput, "-o %s: %v", cfg.OutDir, err)
 		}
 	}
 	if err := output.Write(ctx, m, cfg.Paths); err != nil {
@@ -80,7 +86,14 @@ func readAll(ctx context.Context, inputs []string, so SourceOptions) ([]flow.Rec
 		return nil, nil, err
 	}
 	defer in.Close()
-	var recs []flow.Record
+	// Records are gathered in fixed-size chunks and copied once into a slice
+	// of exactly the right length: append's doubling would leave up to a
+	// quarter of the slice unused and, while growing, hold the old and the
+	// new array at once (2.25 times the records).
+	const chunkLen = 1 << 16
+	var chunks [][]flow.Record
+	cur := make([]flow.Record, 0, chunkLen)
+	total := 0
 	budget := newMemoryBudget()
 	for {
 		r, err := in.Read()
@@ -90,18 +103,27 @@ func readAll(ctx context.Context, inputs []string, so SourceOptions) ([]flow.Rec
 		if err != nil {
 			return nil, nil, err
 		}
-		recs = append(recs, r)
-		if len(recs)%8192 == 0 {
+		if len(cur) == chunkLen {
+			chunks = append(chunks, cur)
+			cur = make([]flow.Record, 0, chunkLen)
 			if ctx.Err() != nil {
 				return nil, nil, ctx.Err()
 			}
-			budget.fit(len(recs))
+			budget.fit(total)
 		}
+		cur = append(cur, r)
+		total++
+	}
+	chunks = append(chunks, cur)
+	recs := make([]flow.Record, 0, total)
+	for i := range chunks {
+		recs = append(recs, chunks[i]...)
+		chunks[i] = nil // let the collector take it while the rest is copied
 	}
 	if err := in.Close(); err != nil {
 		return nil, nil, err
 	}
-	return slices.Clip(recs), in.Tally(), nil
+	return recs, in.Tally(), nil
 }
 
 // memoryBudget keeps match's peak memory near what it needs. Matching holds

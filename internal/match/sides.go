@@ -62,7 +62,14 @@ func (d DomainCount) String() string {
 	for i, a := range d.Exporters {
 		ex[i] = a.String()
 	}
-	return fmt.Sprintf("domain %d: %d flows (exporter %s)", d.Domain, d.Flows, strings.Join(ex, ", "))
+	flows, exporter := "flows", "exporter"
+	if d.Flows == 1 {
+		flows = "flow"
+	}
+	if len(ex) > 1 {
+		exporter = "exporters"
+	}
+	return fmt.Sprintf("domain %d: %d %s (%s %s)", d.Domain, d.Flows, flows, exporter, strings.Join(ex, ", "))
 }
 
 // SideError says why the sides could not be chosen. Found lists the domains

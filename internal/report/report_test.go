@@ -144,7 +144,7 @@ func TestFormulaSafe(t *testing.T) {
 	for _, tc := range []struct{ in, want string }{
 		{`=HYPERLINK("x")`, `'=HYPERLINK("x")`},
 		{"+1", "'+1"}, {"-1", "'-1"}, {"@SUM(A1)", "'@SUM(A1)"}, {"\tx", "'\tx"}, {"\rx", "'\rx"},
-		{"facebook", "facebook"}, {"", ""}, {"a=b", "a=b"},
+		{"facebook", "facebook"}, {"", ""}, {"a=b", "a=b"}, {"-", "-"}, {"--x", "'--x"},
 	} {
 		if got := report.FormulaSafe(tc.in); got != tc.want {
 			t.Errorf("FormulaSafe(%q) = %q, want %q", tc.in, got, tc.want)

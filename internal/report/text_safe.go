@@ -58,7 +58,7 @@ func CleanText(s string) string {
 // fields from flow data in CSV; numbers written by nftimediff are not passed
 // through it (a leading minus of a number is a sign, not a formula).
 func FormulaSafe(s string) string {
-	if s == "" {
+	if s == "" || s == "-" { // a lone minus (standard input's name) is no formula
 		return s
 	}
 	switch s[0] {
