@@ -1,7 +1,6 @@
 package tshark
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -10,6 +9,8 @@ import (
 	"strings"
 	"time"
 	"unsafe"
+
+	"github.com/tidwall/gjson"
 
 	"netflowtimedifference/internal/flow"
 )
@@ -159,20 +160,10 @@ func walkShards(rs []io.Reader, opt WalkOptions, st *state) *Walker {
 	return w
 }
 
-var frameNumberKey = []byte(`"frame.number"`)
-
 // peekFrame reads the frame number of an element without walking it.
 func peekFrame(el []byte) (uint32, bool) {
-	i := bytes.Index(el, frameNumberKey)
-	if i < 0 {
-		return 0, false
-	}
-	c := cursor{b: el, i: i + len(frameNumberKey)}
-	if c.peek() != ':' {
-		return 0, false
-	}
-	c.i++
-	n, err := strconv.ParseUint(c.str(), 10, 32)
+	v := gjson.Get(str(el), `_source.layers.frame.frame\.number`)
+	n, err := strconv.ParseUint(text(v), 10, 32)
 	return uint32(n), err == nil
 }
 
@@ -289,49 +280,46 @@ func str(b []byte) string {
 	return unsafe.String(&b[0], len(b))
 }
 
+// packet walks one array element (one packet) with gjson, in document order.
+// The element is checked to be valid JSON first: gjson does not validate, and
+// a damaged export must give an error, not records made of its fragments.
 func (w *Walker) packet(el []byte) error {
-	c := &cursor{b: el}
-	if c.peek() != '{' {
+	s := str(el)
+	doc := gjson.Parse(s)
+	if !doc.IsObject() {
 		return &WalkError{File: w.opt.File, Frame: w.elems, Err: fmt.Errorf("%w: array element is not an object", ErrBadJSON)}
 	}
-	w.pkt = packet{frame: w.elems}
-	found := false
-	c.object(func(k string) {
-		if k != "_source" {
-			return
-		}
-		c.object(func(k string) {
-			if k == "layers" && c.peek() == '{' {
-				found = true
-				w.tally.Frames++
-				c.object(func(k string) { w.layer(c, k) })
-			}
-		})
-	})
-	if c.err != nil {
-		return &WalkError{File: w.opt.File, Frame: w.lastFrame(), Err: c.err}
+	if !gjson.Valid(s) {
+		return &WalkError{File: w.opt.File, Frame: w.elems, Err: fmt.Errorf("%w: packet %d (%d bytes) is not valid JSON", ErrBadJSON, w.elems, len(el))}
 	}
-	if !found {
+	w.pkt = packet{frame: w.elems}
+	layers := doc.Get("_source.layers")
+	if !layers.IsObject() {
 		return &WalkError{File: w.opt.File, Frame: w.elems, Field: "_source.layers", Err: fmt.Errorf("%w: no _source.layers", ErrBadJSON)}
 	}
+	w.tally.Frames++
+	layers.ForEach(func(k, v gjson.Result) bool {
+		w.layer(k.Str, v)
+		return true
+	})
 	return nil
 }
 
 // layer handles one protocol layer of a packet, in order.
-func (w *Walker) layer(c *cursor, key string) {
+func (w *Walker) layer(key string, v gjson.Result) {
 	switch key {
 	case "frame":
-		w.frameLayer(c)
+		w.frameLayer(v)
 	case "ip":
-		w.addrLayer(c, "ip.src", "ip.dst")
+		w.addrLayer(v, "ip.src", "ip.dst")
 	case "ipv6":
-		w.addrLayer(c, "ipv6.src", "ipv6.dst")
+		w.addrLayer(v, "ipv6.src", "ipv6.dst")
 	case "udp":
-		w.portLayer(c, "udp.srcport", "udp.dstport")
+		w.portLayer(v, "udp.srcport", "udp.dstport")
 	case "tcp":
-		w.portLayer(c, "tcp.srcport", "tcp.dstport")
+		w.portLayer(v, "tcp.srcport", "tcp.dstport")
 	case "sctp":
-		w.portLayer(c, "sctp.srcport", "sctp.dstport")
+		w.portLayer(v, "sctp.srcport", "sctp.dstport")
 	case "_ws.malformed":
 		if w.pkt.dt != nil {
 			w.note("malformed export packet", "", nil)
@@ -342,23 +330,28 @@ func (w *Walker) layer(c *cursor, key string) {
 				w.pkt.srcPort, w.pkt.dstPort, w.pkt.hasPorts = s, d, true
 			}
 		}
-		if c.peek() == '[' {
-			c.array(func() { w.cflow(c) })
+		// Two messages in one TCP segment: two cflow keys, or with
+		// --no-duplicate-keys one array of layers.
+		if v.IsArray() {
+			v.ForEach(func(_, m gjson.Result) bool {
+				w.cflow(m)
+				return true
+			})
 		} else {
-			w.cflow(c)
+			w.cflow(v)
 		}
 	}
 }
 
-func (w *Walker) frameLayer(c *cursor) {
-	c.object(func(k string) {
-		switch k {
+func (w *Walker) frameLayer(v gjson.Result) {
+	v.ForEach(func(k, v gjson.Result) bool {
+		switch k.Str {
 		case "frame.number":
-			if n, err := strconv.ParseUint(c.str(), 10, 32); err == nil {
+			if n, err := strconv.ParseUint(text(v), 10, 32); err == nil {
 				w.pkt.frame = uint32(n)
 			}
 		case "frame.time_epoch":
-			s := c.str()
+			s := text(v)
 			t, err := ParseTime(s)
 			if err != nil {
 				t, err = w.opt.ParseTime(s)
@@ -369,22 +362,24 @@ func (w *Walker) frameLayer(c *cursor) {
 				w.note("bad frame.time_epoch", "frame.time_epoch", err)
 			}
 		}
+		return true
 	})
 }
 
-func (w *Walker) addrLayer(c *cursor, srcKey, dstKey string) {
+func (w *Walker) addrLayer(v gjson.Result, srcKey, dstKey string) {
 	var src, dst netip.Addr
-	c.object(func(k string) {
-		switch k {
+	v.ForEach(func(k, v gjson.Result) bool {
+		switch k.Str {
 		case srcKey:
 			if !src.IsValid() {
-				src, _ = netip.ParseAddr(c.str())
+				src, _ = netip.ParseAddr(text(v))
 			}
 		case dstKey:
 			if !dst.IsValid() {
-				dst, _ = netip.ParseAddr(c.str())
+				dst, _ = netip.ParseAddr(text(v))
 			}
 		}
+		return true
 	})
 	// The innermost IP header before cflow is the exporter's (tunnels).
 	if src.IsValid() {
@@ -392,18 +387,19 @@ func (w *Walker) addrLayer(c *cursor, srcKey, dstKey string) {
 	}
 }
 
-func (w *Walker) portLayer(c *cursor, srcKey, dstKey string) {
+func (w *Walker) portLayer(v gjson.Result, srcKey, dstKey string) {
 	var sp, dp uint64
 	var ns, nd bool
-	c.object(func(k string) {
+	v.ForEach(func(k, v gjson.Result) bool {
 		switch {
-		case k == srcKey && !ns:
-			sp, _ = strconv.ParseUint(c.str(), 10, 16)
+		case k.Str == srcKey && !ns:
+			sp, _ = strconv.ParseUint(text(v), 10, 16)
 			ns = true
-		case k == dstKey && !nd:
-			dp, _ = strconv.ParseUint(c.str(), 10, 16)
+		case k.Str == dstKey && !nd:
+			dp, _ = strconv.ParseUint(text(v), 10, 16)
 			nd = true
 		}
+		return true
 	})
 	if ns && nd {
 		w.pkt.srcPort, w.pkt.dstPort, w.pkt.hasPorts = uint16(sp), uint16(dp), true
@@ -430,48 +426,52 @@ func (w *Walker) note(kind, field string, err error) {
 }
 
 // cflow walks one export packet (one cflow layer).
-func (w *Walker) cflow(c *cursor) {
+func (w *Walker) cflow(v gjson.Result) {
 	p := &w.pkt
 	p.version, p.domain, p.hasExport, p.sysUptime, p.sequence = 0, 0, false, 0, 0
 	p.dt, p.headerDone = nil, false
 	var stamp string
-	c.object(func(key string) {
+	v.ForEach(func(k, v gjson.Result) bool {
+		key := k.Str
 		if strings.HasPrefix(key, "cflow.") {
 			switch key {
 			case "cflow.version":
-				n, _ := strconv.ParseUint(c.str(), 10, 8)
+				n, _ := strconv.ParseUint(text(v), 10, 8)
 				p.version = uint8(n)
 			case "cflow.sysuptime":
-				if d, err := ParseSeconds(c.str()); err == nil {
+				if d, err := ParseSeconds(text(v)); err == nil {
 					p.sysUptime = uint32(d / time.Millisecond)
 				}
 			case "cflow.timestamp":
-				stamp = c.str()
+				stamp = text(v)
 			case "cflow.timestamp_tree":
-				c.object(func(k string) {
-					if k == "cflow.unix_secs" || k == "cflow.exporttime" {
-						if n, err := strconv.ParseUint(c.str(), 10, 32); err == nil {
+				v.ForEach(func(k, v gjson.Result) bool {
+					if k.Str == "cflow.unix_secs" || k.Str == "cflow.exporttime" {
+						if n, err := strconv.ParseUint(text(v), 10, 32); err == nil {
 							p.exportSecs, p.hasExport = uint32(n), true
 						}
 					}
+					return true
 				})
 			case "cflow.sequence":
-				n, _ := strconv.ParseUint(c.str(), 10, 32)
+				n, _ := strconv.ParseUint(text(v), 10, 32)
 				p.sequence = uint32(n)
 			case "cflow.source_id", "cflow.od_id":
+				// cflow.od_id also names IE 149 inside records; only the
+				// header's, before the first set, is the message's domain.
 				if !p.headerDone {
-					n, _ := strconv.ParseUint(c.str(), 10, 32)
+					n, _ := strconv.ParseUint(text(v), 10, 32)
 					p.domain = uint32(n)
 				}
 			}
-			return
+			return true
 		}
 		if strings.HasPrefix(key, "Set ") || strings.HasPrefix(key, "FlowSet ") {
 			if !p.headerDone {
 				w.header(stamp)
 			}
-			w.set(c, key)
-			return
+			w.set(v, key)
+			return true
 		}
 		if key == "_ws.malformed" {
 			if !p.headerDone {
@@ -479,6 +479,7 @@ func (w *Walker) cflow(c *cursor) {
 			}
 			w.note("malformed export packet", "", nil)
 		}
+		return true
 	})
 	if !p.headerDone {
 		w.header(stamp)
@@ -583,13 +584,13 @@ func parseSetLabel(label string) (num, id uint16, rest string) {
 	return uint16(n), id, s
 }
 
-func (w *Walker) set(c *cursor, label string) {
+func (w *Walker) set(v gjson.Result, label string) {
 	p := &w.pkt
 	num, id, rest := parseSetLabel(label)
 	p.setNum, p.setID = num, id
 	switch {
 	case strings.Contains(rest, "(Data Template)"):
-		w.templateSet(c)
+		w.templateSet(v)
 		return
 	case strings.Contains(rest, "(Options Template)"):
 		if i := strings.LastIndex(rest, ": "); i >= 0 {
@@ -610,13 +611,13 @@ func (w *Walker) set(c *cursor, label string) {
 	}
 	var flows int
 	undecoded, recovered := false, false
-	c.object(func(key string) {
-		switch {
+	v.ForEach(func(k, v gjson.Result) bool {
+		switch key := k.Str; {
 		case strings.HasPrefix(key, "Flow "):
 			flows++
-			w.record(c, key)
+			w.record(v, key)
 		case key == "cflow.template_frame":
-			if n, err := strconv.ParseUint(c.str(), 10, 32); err == nil && uint32(n) > p.frame {
+			if n, err := strconv.ParseUint(text(v), 10, 32); err == nil && uint32(n) > p.frame {
 				recovered = true
 			}
 		case strings.HasPrefix(key, "Data (") || strings.Contains(key, "no template found"):
@@ -629,6 +630,7 @@ func (w *Walker) set(c *cursor, label string) {
 		case key == "_ws.malformed":
 			undecoded = true
 		}
+		return true
 	})
 	if flows == 0 && (undecoded || !strings.Contains(rest, "flows)")) {
 		p.dt.UndecodedSets++
@@ -641,33 +643,34 @@ func (w *Walker) set(c *cursor, label string) {
 }
 
 // templateSet remembers each template's start-time IE and field list.
-func (w *Walker) templateSet(c *cursor) {
-	c.object(func(k string) {
-		if !strings.HasPrefix(k, "Template (") {
-			return
+func (w *Walker) templateSet(v gjson.Result) {
+	v.ForEach(func(k, v gjson.Result) bool {
+		if !strings.HasPrefix(k.Str, "Template (") {
+			return true
 		}
 		var id uint16
 		abs := uint16(0)
 		var sig []byte
-		c.object(func(k string) {
-			switch {
+		v.ForEach(func(k, v gjson.Result) bool {
+			switch k := k.Str; {
 			case k == "cflow.template_id":
-				n, _ := strconv.ParseUint(c.str(), 10, 16)
+				n, _ := strconv.ParseUint(text(v), 10, 16)
 				id = uint16(n)
 			case strings.HasPrefix(k, "Field ("):
 				var ie uint64
 				pen := false
-				c.object(func(k string) {
-					switch k {
+				v.ForEach(func(k, v gjson.Result) bool {
+					switch k.Str {
 					case "cflow.template_ipfix_field_type", "cflow.template_field_type":
-						ie, _ = strconv.ParseUint(c.str(), 10, 16)
+						ie, _ = strconv.ParseUint(text(v), 10, 16)
 					case "cflow.template_ipfix_pen_provided":
-						pen = c.str() == "1"
+						pen = text(v) == "1"
 					case "cflow.template_ixia_field_type", "cflow.template_plixer_field_type",
 						"cflow.template_ntop_field_type", "cflow.template_netscaler_field_type":
 						pen = true
-						ie, _ = strconv.ParseUint(c.str(), 10, 16)
+						ie, _ = strconv.ParseUint(text(v), 10, 16)
 					}
+					return true
 				})
 				if pen {
 					sig = append(sig, 'p')
@@ -679,6 +682,7 @@ func (w *Walker) templateSet(c *cursor) {
 				sig = strconv.AppendUint(sig, ie, 10)
 				sig = append(sig, ',')
 			}
+			return true
 		})
 		key := w.tmplKey(id)
 		if old := w.st.templates[key]; old != nil && !old.options {
@@ -686,9 +690,10 @@ func (w *Walker) templateSet(c *cursor) {
 				old.redefined = true
 				w.note(fmt.Sprintf("template %d redefined with other fields (tshark keeps the first definition: later data may be misdecoded)", id), "", nil)
 			}
-			return
+			return true
 		}
 		w.st.templates[key] = &tmplInfo{absStartIE: abs, fields: string(sig), frame: w.pkt.frame}
+		return true
 	})
 }
 
@@ -783,94 +788,96 @@ func (f *fields) uint(key string, v string, bits int) (uint64, bool) {
 }
 
 // collect gathers the record's leaves, descending into subtrees, in order.
-func (f *fields) collect(c *cursor) {
-	c.object(func(key string) {
+func (f *fields) collect(v gjson.Result) {
+	v.ForEach(func(k, v gjson.Result) bool {
+		key := k.Str
 		if !strings.HasPrefix(key, "cflow.") {
-			return
+			return true
 		}
 		switch key {
 		case "cflow.srcaddr", "cflow.srcaddrv6":
-			f.addr(&f.src, fSrc, key, c.str())
+			f.addr(&f.src, fSrc, key, text(v))
 		case "cflow.dstaddr", "cflow.dstaddrv6":
-			f.addr(&f.dst, fDst, key, c.str())
+			f.addr(&f.dst, fDst, key, text(v))
 		case "cflow.srcport":
 			if f.once(fSrcPort) {
-				n, _ := f.uint(key, c.str(), 16)
+				n, _ := f.uint(key, text(v), 16)
 				f.srcPort = uint16(n)
 			}
 		case "cflow.dstport":
 			if f.once(fDstPort) {
-				n, _ := f.uint(key, c.str(), 16)
+				n, _ := f.uint(key, text(v), 16)
 				f.dstPort = uint16(n)
 			}
 		case "cflow.protocol":
 			if f.once(fProto) {
-				n, _ := f.uint(key, c.str(), 8)
+				n, _ := f.uint(key, text(v), 8)
 				f.proto = uint8(n)
 			}
 		case "cflow.pie.ixia.l7-application-name", "cflow.appl_name":
 			if f.once(fApp) {
-				f.app, f.hasApp = c.str(), true
+				f.app, f.hasApp = text(v), true
 			}
 		case "cflow.pie.ixia.l7-application-id":
 			if f.once(fAppID) {
-				n, ok := f.uint(key, c.str(), 32)
+				n, ok := f.uint(key, text(v), 32)
 				f.appID, f.hasAppID = uint32(n), ok
 			}
 		case "cflow.abstimestart":
 			if f.once(fAbsStart) {
-				f.absStart = c.str()
+				f.absStart = text(v)
 			}
 		case "cflow.abstimeend":
 			if f.once(fAbsEnd) {
-				f.absEnd = c.str()
+				f.absEnd = text(v)
 			}
 		case "cflow.timestart":
 			if f.once(fRelStart) {
-				f.relStart = c.str()
+				f.relStart = text(v)
 			}
 		case "cflow.timeend":
 			if f.once(fRelEnd) {
-				f.relEnd = c.str()
+				f.relEnd = text(v)
 			}
 		case "cflow.sys_init_time":
 			if f.once(fSysInit) {
-				f.sysInit = c.str()
+				f.sysInit = text(v)
 			}
 		case "cflow.packets":
 			if f.once(fPackets) {
-				f.packets, f.hasPackets = f.uint(key, c.str(), 64)
+				f.packets, f.hasPackets = f.uint(key, text(v), 64)
 			}
 		case "cflow.octets":
 			if f.once(fOctets) {
-				f.octets, f.hasOctets = f.uint(key, c.str(), 64)
+				f.octets, f.hasOctets = f.uint(key, text(v), 64)
 			}
 		case "cflow.vlanid", "cflow.dot1q_vlan_id":
 			if f.once(fVLAN) {
-				n, ok := f.uint(key, c.str(), 16)
+				n, ok := f.uint(key, text(v), 16)
 				f.vlan, f.hasVLAN = uint16(n), ok
 			}
 		case "cflow.post_natsource_ipv4_address":
-			f.addr(&f.natSrc, fNatSrc, key, c.str())
+			f.addr(&f.natSrc, fNatSrc, key, text(v))
 			f.hasNAT = true
 		case "cflow.post_natdestination_ipv4_address":
-			f.addr(&f.natDst, fNatDst, key, c.str())
+			f.addr(&f.natDst, fNatDst, key, text(v))
 			f.hasNAT = true
 		case "cflow.post_naptsource_transport_port":
 			if f.once(fNatSrcPort) {
-				n, _ := f.uint(key, c.str(), 16)
+				n, _ := f.uint(key, text(v), 16)
 				f.natSrcPort, f.hasNAT = uint16(n), true
 			}
 		case "cflow.post_naptdestination_transport_port":
 			if f.once(fNatDstPort) {
-				n, _ := f.uint(key, c.str(), 16)
+				n, _ := f.uint(key, text(v), 16)
 				f.natDstPort, f.hasNAT = uint16(n), true
 			}
 		default:
-			if strings.HasSuffix(key, "_tree") && c.peek() == '{' {
-				f.collect(c)
+			if strings.HasSuffix(key, "_tree") && v.IsObject() {
+				f.collect(v)
 			}
 		}
+		return true
 	})
 }
 
@@ -897,11 +904,11 @@ func (w *Walker) intern(s string) string {
 }
 
 // record turns one "Flow N" object into a Record (or uses an options record).
-func (w *Walker) record(c *cursor, label string) {
+func (w *Walker) record(v gjson.Result, label string) {
 	p := &w.pkt
 	dt := p.dt
 	var f fields
-	f.collect(c)
+	f.collect(v)
 	ed := flow.ExporterDomain{Exporter: p.src, Domain: p.domain}
 	tk := w.tmplKey(p.setID)
 	tmpl := w.st.templates[tk]

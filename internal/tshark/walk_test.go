@@ -287,6 +287,7 @@ func TestWalkErrors(t *testing.T) {
 		{"an object instead of an array is not tshark output", `{"a":1}`, "not a JSON array"},
 		{"an element without layers is named by its position", `[{"x":1}]`, "frame 1 field _source.layers"},
 		{"garbage between elements is a syntax error", `[{"_source":{"layers":{}}} x]`, "expected ','"},
+		{"a balanced packet that is not JSON is refused, not half read", `[{"_source":{"layers":{"cflow":{"cflow.version" "10"}}}}]`, "frame 1: not tshark -T json output: packet 1 (55 bytes) is not valid JSON"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := flow.ReadAll(Walk(strings.NewReader(tc.doc), WalkOptions{File: "in.json"}))
