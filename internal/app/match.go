@@ -232,7 +232,11 @@ func BuildModel(recs []flow.Record, tally *flow.Tally, res *match.Result, cfg Ma
 
 	m.Exporters = exporters(tally, res)
 	m.Verdict = verdict(overall, per, m, res)
-	if s := outliers(m.Pairs, res.Pairs, ref, math.Max(float64(tol)/1e6, overall.PrecisionMs)); s != "" {
+	limit := math.Max(float64(tol)/1e6, overall.PrecisionMs)
+	if s := outliers(m.Pairs, res.Pairs, ref, limit); s != "" {
+		m.Verdict.Reasons = append(m.Verdict.Reasons, s)
+	}
+	if s := runningHeads(m.Pairs, res.Pairs, ref, limit); s != "" {
 		m.Verdict.Reasons = append(m.Verdict.Reasons, s)
 	}
 
@@ -553,6 +557,44 @@ func outliers(pairs []report.Pair, mp []match.Pair, ref []float64, limit float64
 	}
 	return fmt.Sprintf("%d of %d pairs (continuations aside) differ by more than %s from their exporter pair's offset: %s%s",
 		len(idx), counted, stats.FormatMs(limit), strings.Join(parts, ", "), more)
+}
+
+// runningHeads names the pairs of first records of long sessions that were
+// already running when the capture began (match.Pair.Head) whose
+// difference lies further than limit from their exporter pair's offset:
+// their starts are where each exporter happened to split the session, so
+// they differ by the exporters' schedules (a second, say), not their
+// clocks. Without this sentence such a pair looks like a clock fault.
+func runningHeads(pairs []report.Pair, mp []match.Pair, ref []float64, limit float64) string {
+	var parts []string
+	n := 0
+	for i := range pairs {
+		if !mp[i].Head || math.IsNaN(ref[i]) || math.Abs(pairs[i].DeltaMs-ref[i]) <= limit {
+			continue
+		}
+		n++
+		if len(parts) < 5 {
+			p := pairs[i]
+			parts = append(parts, fmt.Sprintf("%s (domain %d frame %d flow %d <=> domain %d frame %d flow %d, %s)",
+				stats.FormatSignedMs(p.DeltaMs), p.Pre.Domain, p.Pre.Frame, p.Pre.Flow, p.Post.Domain, p.Post.Frame, p.Post.Flow, sessionSocket(p.Post)))
+		}
+	}
+	if n == 0 {
+		return ""
+	}
+	more := ""
+	if n > len(parts) {
+		more = fmt.Sprintf(" and %d more", n-len(parts))
+	}
+	return fmt.Sprintf("%s of long sessions that were already running when the capture began differ by more than %s from their exporter pair's offset: %s%s. "+
+		"Each exporter splits such a session at its active timeout on its own schedule, so these first records in the capture start at split points, not at the session's start: "+
+		"their difference measures the schedules, not the clocks, and they are left out of the clock figures with the continuation records that follow them",
+		count(n, "pair of first records", "pairs of first records"), stats.FormatMs(limit), strings.Join(parts, ", "), more)
+}
+
+// sessionSocket names a record's flow for a sentence: "212.111.2.151:8000 -> 147.229.14.221:52866 tcp".
+func sessionSocket(r *flow.Record) string {
+	return fmt.Sprintf("%s -> %s %s", netip.AddrPortFrom(r.Src, r.SrcPort), netip.AddrPortFrom(r.Dst, r.DstPort), flow.ProtoName(r.Proto))
 }
 
 func capital(s string) string {

@@ -22,6 +22,11 @@ type combo struct {
 	kept   bool      // its candidates take part in the pairing
 	ref    reference
 	n      int // candidate differences seen
+	// From the unambiguous keys' differences around the reference (see
+	// plausibility): their robust spread, the closeness within which
+	// candidates tie, and the gate beyond which a first segment's
+	// candidate is not its session's partner (0: no gate).
+	spread, tie, gate int64
 }
 
 func (m *matcher) comboOf(preED, postED int) int {
@@ -246,6 +251,7 @@ func (m *matcher) estimate(res *Result) {
 		}
 		c.ref = reference{global: global}
 		m.localReference(c, m.comboQuantum(ci))
+		c.plausibility(m.comboQuantum(ci))
 		res.LocalBuckets += len(c.ref.t)
 		if best < 0 || c.peak > m.combos[best].peak {
 			best = ci
@@ -288,6 +294,51 @@ func (m *matcher) estimate(res *Result) {
 	if ignored > 0 {
 		res.Notes = append(res.Notes, fmt.Sprintf("ignored %d candidate differences between exporter pairs that share no sessions (no common offset)", ignored))
 	}
+}
+
+// Tuning of the plausibility gate.
+const (
+	// minSpreadKeys is the fewest unambiguous keys from which the spread of
+	// an exporter pair's differences is measured; with fewer, candidates
+	// tie within the quantum and no gate applies.
+	minSpreadKeys = 20
+	// gateFloor and gateSigmas: a first segment's candidate further than
+	// quantum + max(gateFloor, gateSigmas * spread) from the reference is
+	// not taken. The records of one session disagree by the clocks'
+	// offset (the reference follows it, drift and steps included), the
+	// start-time precision (the quantum) and jitter of milliseconds; a
+	// candidate hundreds of milliseconds beyond that, when the other
+	// pairs agree to a few, is another session of a popular key whose own
+	// partner is missing (lost packet, one-sided session).
+	gateFloor  = 250 * time.Millisecond
+	gateSigmas = 10
+	// tieSigmas: candidates within max(2 ms, tieSigmas * spread) of each
+	// other, at most the quantum, tie (counters decide).
+	tieSigmas = 4
+)
+
+// plausibility measures the spread of the pair's unambiguous differences
+// around the reference (1.4826 times their median absolute deviation from
+// it: the standard deviation for normal jitter, robust against the
+// coincidental keys among them) and sets the tie closeness and the gate
+// from it. The quantum is the nominal precision: a NetFlow v9 side may be
+// up to 1 s off, but when the measured spread is milliseconds (the v9
+// header fractions happen to agree), a candidate 0.7 s further from the
+// offset is not as good as the nearest one, whatever its counters.
+func (c *combo) plausibility(quantum int64) {
+	u := c.unique
+	c.unique = nil
+	c.tie, c.gate, c.spread = quantum, 0, -1
+	if len(u) < minSpreadKeys {
+		return
+	}
+	dev := make([]int64, len(u))
+	for i, s := range u {
+		dev[i] = abs64(s.d - c.ref.at(s.t))
+	}
+	c.spread = int64(1.4826 * float64(medianInt(dev)))
+	c.tie = min(quantum, max(2*int64(time.Millisecond), tieSigmas*c.spread))
+	c.gate = quantum + max(int64(gateFloor), gateSigmas*c.spread)
 }
 
 // densest returns the weight of the densest run of wb bins of hist and the

@@ -97,9 +97,15 @@ type matcher struct {
 	used     []uint64 // per record (bit): paired already
 	preCont  []bool   // per pre entry: continuation record (see continuations)
 	postCont []bool
+	preHead  []bool // per pre entry: a continuation that heads its chain (see continuations)
+	postHead []bool
 	prePred  []int32 // per pre entry: the entry it continues, -1
 	postSucc []int32 // per post entry: the entry continuing it, -1
 	skipCont bool    // the offset estimate leaves continuation records out
+	// firstExport is, per exporter domain, the earliest header export time
+	// (else capture time) of its records: the start of the capture on the
+	// exporter's own clock.
+	firstExport map[flow.ExporterDomain]int64
 }
 
 // Run selects the sides (SelectSides), indexes them by key and pairs them.
@@ -119,8 +125,8 @@ func Run(recs []flow.Record, cfg Config) (*Result, error) {
 	m := &matcher{recs: recs, win: int64(res.Window)}
 	m.build(res, &sides, nPre, nPost)
 	var postPred []int32
-	m.preCont, m.prePred = m.continuations(&m.pre)
-	m.postCont, postPred = m.continuations(&m.post)
+	m.preCont, m.prePred, m.preHead = m.continuations(&m.pre)
+	m.postCont, postPred, m.postHead = m.continuations(&m.post)
 	m.postSucc = make([]int32, len(postPred))
 	for i := range m.postSucc {
 		m.postSucc[i] = -1
@@ -160,6 +166,8 @@ func (m *matcher) build(res *Result, s *Sides, nPre, nPost int) {
 	apps := map[string]uint32{"": 0}
 	encPre, encPost := map[flow.Encoding]int{}, map[flow.Encoding]int{}
 	var edEnc []map[flow.Encoding]int
+	m.firstExport = map[flow.ExporterDomain]int64{}
+	var first int64 // first export of the exporter domain lastED
 	kf := res.Key
 	for i := range m.recs {
 		r := &m.recs[i]
@@ -184,6 +192,10 @@ func (m *matcher) build(res *Result, s *Sides, nPre, nPost int) {
 			continue
 		}
 		if ed := r.ExporterDomain(); lastID < 0 || ed != lastED {
+			if lastID >= 0 {
+				m.noteExport(lastED, first)
+			}
+			first = 0
 			id, ok := edIDs[ed]
 			if !ok {
 				id = uint16(min(len(edIDs), 1<<16-1))
@@ -192,6 +204,11 @@ func (m *matcher) build(res *Result, s *Sides, nPre, nPost int) {
 				edEnc = append(edEnc, map[flow.Encoding]int{})
 			}
 			lastED, lastID = ed, int(id)
+		}
+		if t := int64(r.ExportTime); t != 0 && (first == 0 || t < first) {
+			first = t
+		} else if t := int64(r.CaptureTime); r.ExportTime == 0 && t != 0 && (first == 0 || t < first) {
+			first = t
 		}
 		dir := DirectionOf(r)
 		group := func(ret bool) int32 {
@@ -248,6 +265,9 @@ func (m *matcher) build(res *Result, s *Sides, nPre, nPost int) {
 				postS = append(postS, sl)
 			}
 		}
+	}
+	if lastID >= 0 {
+		m.noteExport(lastED, first)
 	}
 	m.ngroups = len(groups)
 	clear(groups)
@@ -323,6 +343,16 @@ func (m *matcher) build(res *Result, s *Sides, nPre, nPost int) {
 		for i, e := range edEnc {
 			m.edUnc[i] = int64(dominant(e).Precision().Uncertainty())
 		}
+	}
+}
+
+// noteExport lowers the first export time of ed to t (0: unknown).
+func (m *matcher) noteExport(ed flow.ExporterDomain, t int64) {
+	if t == 0 {
+		return
+	}
+	if f, ok := m.firstExport[ed]; !ok || t < f {
+		m.firstExport[ed] = t
 	}
 }
 

@@ -49,7 +49,7 @@ func (m *matcher) pairAll() {
 		pb, qb := int(m.pre.off[g]), int(m.post.off[g])
 		if len(P) == 1 && len(Q) == 1 {
 			if abs64(Q[0].t-P[0].t) <= m.win && compatible(P[0].app, Q[0].app) && m.kept(P[0].ed(), Q[0].ed()) &&
-				!m.isUsed(P[0].rec) && !m.isUsed(Q[0].rec) {
+				!m.isUsed(P[0].rec) && !m.isUsed(Q[0].rec) && m.plausible(&P[0], m.preCont[pb], &Q[0], m.postCont[qb]) {
 				m.preMatch[pb] = int32(qb)
 				m.setUsed(P[0].rec)
 				m.setUsed(Q[0].rec)
@@ -85,11 +85,23 @@ func (m *matcher) pairAll() {
 				break
 			}
 		}
-		// Then continuations. A continuation follows its session's chain:
-		// it pairs with the post record continuing the partner of its
-		// predecessor (in time order, so chains of several segments
+		// Then continuations. The heads of chains that may continue a
+		// segment exported before the capture (see continuations) go
+		// first, by global greedy. A continuation follows its session's
+		// chain: it pairs with the post record continuing the partner of
+		// its predecessor (in time order, so chains of several segments
 		// follow). Those without a chain then take their best candidates by
 		// global greedy, and chains are followed once more from them.
+		edges = edges[:0]
+		for i := range P {
+			if m.preHead[pb+i] && !m.isUsed(P[i].rec) {
+				edges, _ = m.edgesOf(edges, int32(i), &P[i], Q, qb, pb)
+			}
+		}
+		tmp, cnt = sortEdges(edges, tmp, cnt)
+		for _, e := range edges {
+			m.take(P, Q, pb, qb, int(e.p), int(e.q))
+		}
 		for pass := 0; pass < 2; pass++ {
 			for i := range P {
 				if m.preCont[pb+i] && !m.isUsed(P[i].rec) {
@@ -156,7 +168,8 @@ func (m *matcher) edgesOf(edges []edge, i int32, p *entry, Q []entry, qb, pb int
 	full := false
 	a := p.ed()
 	for _, b := range m.targets[a] {
-		target := p.t + m.combos[m.comboOf(a, b)].ref.at(p.t)
+		cb := &m.combos[m.comboOf(a, b)]
+		target := p.t + cb.ref.at(p.t)
 		pos := lo + lowerBound(Q[lo:hi], target)
 		x, y := pos-1, pos
 		n := 0
@@ -178,11 +191,29 @@ func (m *matcher) edgesOf(edges []edge, i int32, p *entry, Q []entry, qb, pb int
 				break
 			}
 			cost := abs64(q.t - target)
-			edges = append(edges, edge{key: edgeKey(cost, m.quantumOf(a, b), p.counters() != q.counters(), pcont != m.postCont[qb+c]), p: i, q: int32(c)})
+			qcont := m.postCont[qb+c]
+			if cb.gate > 0 && cost > cb.gate && !(pcont && qcont) {
+				continue // implausible: see plausibility
+			}
+			edges = append(edges, edge{key: edgeKey(cost, cb.tie, p.counters() != q.counters(), pcont != qcont), p: i, q: int32(c)})
 			n++
 		}
 	}
 	return edges, full
+}
+
+// plausible reports whether pre entry p and post entry q lie close enough
+// to their exporter pair's offset to be one session's records (see
+// combo.plausibility). Two continuations are always plausible: their starts
+// follow the exporters' schedules. A continuation and a first segment are
+// held to the gate like two first segments: a session split on one side
+// only is rare, another session of a popular key is not.
+func (m *matcher) plausible(p *entry, pcont bool, q *entry, qcont bool) bool {
+	if pcont && qcont {
+		return true
+	}
+	c := &m.combos[m.comboOf(p.ed(), q.ed())]
+	return c.gate == 0 || abs64(q.t-p.t-c.ref.at(p.t)) <= c.gate
 }
 
 // best returns the position in Q[lo:hi] of p's candidate closest to the
@@ -246,7 +277,7 @@ func (m *matcher) collectPairs(res *Result) {
 				}
 			}
 			res.Pairs = append(res.Pairs, Pair{Pre: p.rec, Post: q.rec, DeltaNs: q.t - p.t, Candidates: int32(k), RunnerUpNs: ru,
-				Continuation: m.preCont[pb+i] || m.postCont[int(qi)]})
+				Continuation: m.preCont[pb+i] || m.postCont[int(qi)], Head: m.preHead[pb+i] || m.postHead[int(qi)]})
 		}
 	}
 	sortPairs(res.Pairs)
@@ -259,8 +290,16 @@ func (m *matcher) collectPairs(res *Result) {
 // timeout on its own schedule, so the start times of continuation records
 // differ between exporters by more than their clocks do. pred holds, for
 // each continuation, the position of the record it continues (else -1).
-func (m *matcher) continuations(x *index) (cont []bool, pred []int32) {
+//
+// The first record of such a chain is marked too (with no pred) when it
+// starts before its exporter's first export in the capture: its session was
+// running when the capture began, so it may itself continue a segment
+// exported before, and its start be a split point on the exporter's
+// schedule rather than the session's start (two domains of one exporter
+// that split a long TCP session 1 s apart show exactly this).
+func (m *matcher) continuations(x *index) (cont []bool, pred []int32, head []bool) {
 	cont = make([]bool, len(x.ent))
+	head = make([]bool, len(x.ent))
 	pred = make([]int32, len(x.ent))
 	for i := range pred {
 		pred[i] = -1
@@ -306,7 +345,16 @@ func (m *matcher) continuations(x *index) (cont []bool, pred []int32) {
 			last[es[i].cli] = int32(i)
 		}
 	}
-	return cont, pred
+	for _, h := range pred {
+		if h < 0 || cont[h] {
+			continue
+		}
+		r := &m.recs[x.ent[h].rec]
+		if f, ok := m.firstExport[r.ExporterDomain()]; ok && int64(r.Start) < f {
+			cont[h], head[h] = true, true
+		}
+	}
+	return cont, pred, head
 }
 
 // sortPairs orders pairs by pre, then post record index (a stable LSD radix
@@ -377,7 +425,7 @@ func (m *matcher) allPairs(res *Result) {
 					seen[[2]int32{p.rec, q.rec}] = true
 				}
 				res.Pairs = append(res.Pairs, Pair{Pre: p.rec, Post: q.rec, DeltaNs: q.t - p.t, Candidates: int32(k), RunnerUpNs: -1,
-					Continuation: m.preCont[pb+i] || m.postCont[qb+c]})
+					Continuation: m.preCont[pb+i] || m.postCont[qb+c], Head: m.preHead[pb+i] || m.postHead[qb+c]})
 				m.preMatch[pb+i] = int32(qb + c)
 				m.setUsed(p.rec)
 				m.setUsed(q.rec)
@@ -410,12 +458,12 @@ func (m *matcher) collectUnmatched(res *Result) {
 		P, Q := m.pre.group(g), m.post.group(g)
 		for i := range P {
 			if !m.isUsed(P[i].rec) {
-				add(&res.UnmatchedPre, dualPre, &P[i], m.why(g, P[i], Q, 1))
+				add(&res.UnmatchedPre, dualPre, &P[i], m.why(g, i, P[i], Q, 1))
 			}
 		}
 		for i := range Q {
 			if !m.isUsed(Q[i].rec) {
-				add(&res.UnmatchedPost, dualPost, &Q[i], m.why(g, Q[i], P, -1))
+				add(&res.UnmatchedPost, dualPost, &Q[i], m.why(g, i, Q[i], P, -1))
 			}
 		}
 	}
@@ -429,6 +477,8 @@ func (m *matcher) collectUnmatched(res *Result) {
 func reasonRank(r Reason) int {
 	switch r {
 	case ReasonTaken:
+		return 6
+	case ReasonImplausible:
 		return 5
 	case ReasonOtherExporter:
 		return 4
@@ -451,11 +501,18 @@ func (m *matcher) kept(a, b int) bool {
 	return m.combos[m.comboOf(a, b)].kept
 }
 
-// why explains entry e of one side, given the other side's entries O of the
-// same group; dir is +1 for a pre record (delta = other - e) and -1 for a
-// post record (delta = e - other).
-func (m *matcher) why(g int, e entry, O []entry, dir int64) Unmatched {
+// why explains entry e (position i in its group) of one side, given the
+// other side's entries O of the same group; dir is +1 for a pre record
+// (delta = other - e) and -1 for a post record (delta = e - other).
+func (m *matcher) why(g, i int, e entry, O []entry, dir int64) Unmatched {
 	u := Unmatched{Index: e.rec}
+	pb, qb := int(m.pre.off[g]), int(m.post.off[g])
+	var econt bool
+	if dir > 0 {
+		econt = m.preCont[pb+i]
+	} else {
+		econt = m.postCont[qb+i]
+	}
 	if len(O) == 0 {
 		u.Why = ReasonNoKey
 		return u
@@ -463,18 +520,30 @@ func (m *matcher) why(g int, e entry, O []entry, dir int64) Unmatched {
 	lo, hi := m.window(O, e.t)
 	if m.count(g, O, lo, hi, e.app) > 0 {
 		u.Why = ReasonOtherExporter
+		bestCost := int64(-1)
 		for j := lo; j < hi; j++ {
 			o := &O[j]
 			if !compatible(e.app, o.app) {
 				continue
 			}
-			a, b := e.ed(), o.ed()
+			p, q, pc, qc := &e, o, econt, m.postCont[qb+j]
 			if dir < 0 {
-				a, b = b, a
+				p, q, pc, qc = o, &e, m.preCont[pb+j], econt
 			}
-			if m.kept(a, b) {
+			if !m.kept(p.ed(), q.ed()) {
+				continue
+			}
+			if m.plausible(p, pc, q, qc) {
 				u.Why = ReasonTaken
 				break
+			}
+			// Every plausible candidate so far is missing: remember the
+			// implausible one nearest to the offset.
+			c := &m.combos[m.comboOf(p.ed(), q.ed())]
+			ref := c.ref.at(p.t)
+			if cost := abs64(q.t - p.t - ref); bestCost < 0 || cost < bestCost {
+				bestCost = cost
+				u.Why, u.NearestNs, u.OffsetNs, u.GateNs = ReasonImplausible, q.t-p.t, ref, c.gate
 			}
 		}
 		return u

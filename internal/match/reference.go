@@ -93,8 +93,7 @@ func (r *reference) at(t int64) int64 {
 // and after it. With fewer than 2*minBucket unambiguous keys, the overall
 // offset serves throughout.
 func (m *matcher) localReference(c *combo, quantum int64) {
-	u := c.unique
-	c.unique = nil
+	u := c.unique // sorted here; plausibility uses it next
 	n := len(u)
 	if n < 2*minBucket {
 		return

@@ -52,7 +52,12 @@ type Pair struct {
 	// of such a pair says little about the clocks: leave these pairs out of
 	// the clock statistics (stats.Sample.Continuation does).
 	Continuation bool
-	DeltaNs      int64 // post start - pre start, in ns
+	// Head: a continuation pair whose pre or post record is the first in
+	// the capture of a long session that was already running when the
+	// capture began (see the continuations rule in the package doc): its
+	// start may be the exporter's split point rather than the session's.
+	Head    bool
+	DeltaNs int64 // post start - pre start, in ns
 	// RunnerUpNs is how far the best other candidate lay from the reference
 	// offset (|delta - offset|, ns); -1 when the pre record had no other candidate.
 	// Compare with |DeltaNs - offset| to judge how clear the choice was.
@@ -72,6 +77,7 @@ const (
 	ReasonOutsideWindow        // records with the same key exist, none within the window
 	ReasonTaken                // candidates within the window were all paired with closer records
 	ReasonOtherExporter        // candidates within the window only at exporters that share no sessions with this one
+	ReasonImplausible          // candidates within the window, but all far beyond the spread of the pairs around the offset
 )
 
 var reasonText = [...]string{
@@ -82,6 +88,7 @@ var reasonText = [...]string{
 	ReasonOutsideWindow: "no candidate within the window",
 	ReasonTaken:         "candidates all taken by closer pairs",
 	ReasonOtherExporter: "candidates only at exporters that share no sessions with this record's exporter",
+	ReasonImplausible:   "no candidate near the exporter pair's offset",
 }
 
 // String returns the reason's short text.
@@ -97,16 +104,24 @@ type Unmatched struct {
 	Index int32  // record index
 	Why   Reason //
 	// NearestNs is, for ReasonOutsideWindow, the difference (post - pre, ns)
-	// to the nearest record with the same key on the other side.
-	NearestNs int64
+	// to the nearest record with the same key on the other side; for
+	// ReasonImplausible, the difference to the candidate nearest to the
+	// offset, which lies OffsetNs there, and pairs lie within GateNs of it.
+	NearestNs        int64
+	OffsetNs, GateNs int64
 }
 
 // Reason returns the reason in words, e.g.
 // "no candidate within the window (nearest at +7.2 s)", or for a nearest
 // record a minute or more away "(nearest at +3 h +0.001 s)".
 func (u Unmatched) Reason() string {
-	if u.Why == ReasonOutsideWindow {
+	switch u.Why {
+	case ReasonOutsideWindow:
 		return fmt.Sprintf("%s (nearest at %s)", u.Why, signedDuration(u.NearestNs))
+	case ReasonImplausible:
+		return fmt.Sprintf("%s (the closest candidate, at %s, lies %s s from the offset of %s s; pairs lie within ±%s s of it: not the same session)",
+			u.Why, signedDuration(u.NearestNs), strings.TrimPrefix(signedSeconds(abs64(u.NearestNs-u.OffsetNs)), "+"),
+			signedSeconds(u.OffsetNs), strings.TrimPrefix(signedSeconds(u.GateNs), "+"))
 	}
 	return u.Why.String()
 }
