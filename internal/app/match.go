@@ -267,6 +267,7 @@ func clockOf(label string, a stats.Analysis, pairs, unPre, unPost int) report.Cl
 		Min: a.Min, P5: a.P5, Median: a.Median, Mean: a.Mean, P95: a.P95, Max: a.Max, Stddev: a.Stddev, MAD: a.MAD,
 		WithinTolerance: a.WithinTolerance,
 		Offset:          a.Offset.Estimate, OffsetLow: a.Offset.Low, OffsetHigh: a.Offset.High,
+		OffsetInterval: a.Offset.Name(), OffsetCoverage: a.Offset.Coverage, OffsetIntervalReached: a.Offset.Reached(),
 		DriftMsPerHour: a.Drift.MsPerHour, DriftPPM: a.Drift.PPM, HasDrift: a.Drift.Determinable,
 		Uncertainty:     a.PrecisionMs,
 		QuarterHourHint: a.QuarterHourHint,
@@ -380,7 +381,7 @@ func verdict(a stats.Analysis, per []groupAnalysis, m *report.Model, res *match.
 	pre := sideLabel("pre", res.PreDomains, m.Exporters)
 	post := sideLabel("post", res.PostDomains, m.Exporters)
 	level := func(x stats.Analysis) string {
-		return fmt.Sprintf("%.0f %% interval %s .. %s, %d pairs", 100*x.Offset.Coverage, stats.FormatSignedMs(x.Offset.Low), stats.FormatSignedMs(x.Offset.High), x.N)
+		return fmt.Sprintf("%s %s .. %s, %s", x.Offset.Name(), stats.FormatSignedMs(x.Offset.Low), stats.FormatSignedMs(x.Offset.High), count(x.N, "pair", "pairs"))
 	}
 	switch {
 	case a.N == 0:

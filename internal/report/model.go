@@ -58,6 +58,13 @@ type Clock struct {
 	WithinTolerance                              float64 // share of pairs with |delta - 0| <= tolerance, 0..1
 
 	Offset, OffsetLow, OffsetHigh float64 // robust offset estimate and its 95 % interval (ms)
+	// OffsetInterval names the interval: "95 % interval", or with too few
+	// pairs for that level "min .. max, only 75.0 % confidence (...)";
+	// OffsetCoverage is its true coverage (0..1), OffsetIntervalReached
+	// whether it reaches the level.
+	OffsetInterval        string
+	OffsetCoverage        float64
+	OffsetIntervalReached bool
 	DriftMsPerHour, DriftPPM      float64
 	HasDrift                      bool // enough time span to estimate drift
 	Steps                         []Step

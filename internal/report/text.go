@@ -62,10 +62,13 @@ func WriteText(ctx context.Context, w io.Writer, m *Model) error {
 			if k.HasDrift {
 				drift = fmtFloat(k.DriftPPM, 3)
 			}
-			fmt.Fprintf(t, "%s\t%d\t%d\t%d\t%s\t%s .. %s\t%s\t%s\t%s\t%d\t\n", CleanText(k.Label), k.Pairs, k.UnmatchedPre, k.UnmatchedPost,
-				FormatMs(k.Offset), FormatMs(k.OffsetLow), FormatMs(k.OffsetHigh), FormatMs(k.Median), FormatMs(k.MAD), drift, len(k.Steps))
+			fmt.Fprintf(t, "%s\t%d\t%d\t%d\t%s\t%s\t%s\t%s\t%s\t%d\t\n", CleanText(k.Label), k.Pairs, k.UnmatchedPre, k.UnmatchedPost,
+				FormatMs(k.Offset), IntervalCell(k), FormatMs(k.Median), FormatMs(k.MAD), drift, len(k.Steps))
 		}
 		_ = t.Flush()
+		if s := IntervalFootnote(m.PerPair); s != "" {
+			p("  %s\n", s)
+		}
 	}
 
 	if len(m.Exporters) > 0 {
@@ -124,13 +127,41 @@ func verdictCode(s string) string {
 	return s
 }
 
-// OffsetText formats the offset with its 95 % interval, e.g.
+// OffsetText formats the offset with its interval, e.g.
 // "5002.1 ms (95 % interval 5001.9 .. 5002.3 ms), post - pre".
 func OffsetText(c *Clock) string {
 	if c.Pairs == 0 || math.IsNaN(c.Offset) {
 		return "n/a (no pairs)"
 	}
-	return fmt.Sprintf("%s ms (95 %% interval %s .. %s ms), post - pre", FormatMs(c.Offset), FormatMs(c.OffsetLow), FormatMs(c.OffsetHigh))
+	return fmt.Sprintf("%s ms (%s %s .. %s ms), post - pre", FormatMs(c.Offset), IntervalName(c), FormatMs(c.OffsetLow), FormatMs(c.OffsetHigh))
+}
+
+// IntervalName is the name of the offset's interval ("95 % interval").
+func IntervalName(c *Clock) string {
+	if c.OffsetInterval == "" {
+		return "95 % interval"
+	}
+	return c.OffsetInterval
+}
+
+// IntervalCell formats the offset interval for a table cell: "5000 .. 5002",
+// marked "*" when too few pairs reach the level (see IntervalFootnote).
+func IntervalCell(c *Clock) string {
+	s := FormatMs(c.OffsetLow) + " .. " + FormatMs(c.OffsetHigh)
+	if c.Pairs > 0 && c.OffsetInterval != "" && !c.OffsetIntervalReached {
+		s += "*"
+	}
+	return s
+}
+
+// IntervalFootnote explains IntervalCell's mark when a row of cs carries it.
+func IntervalFootnote(cs []Clock) string {
+	for i := range cs {
+		if strings.HasSuffix(IntervalCell(&cs[i]), "*") {
+			return "* too few pairs for a 95 % interval: min .. max of the pairs"
+		}
+	}
+	return ""
 }
 
 // DriftText formats the drift, e.g. "+3.6 ms/hour (+1 ppm)".

@@ -41,7 +41,7 @@ func ExampleAnalyze() {
 	// Output:
 	// out of sync
 	// - out of sync: the clock offset (+4.999 s to +5.001 s) lies beyond the tolerance of ±100 ms
-	// - 60 pairs; the post side's start times differ from the pre side's by +5 s (median; 97 % interval +5 s to +5 s)
+	// - 60 pairs; the post side's start times differ from the pre side's by +5 s (median; 95 % interval +5 s to +5 s)
 	// - the start times are exact to 1 ms (precision limit of the pairs)
 	// - 0.0 % of the pairs lie within the tolerance of ±100 ms
 	// - drift 0 ms/hour (0 ppm) over 19m40s

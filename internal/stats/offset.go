@@ -1,8 +1,10 @@
 package stats
 
 import (
+	"fmt"
 	"math"
 	"slices"
+	"strconv"
 )
 
 // Interval is a point estimate with a confidence interval.
@@ -13,6 +15,27 @@ type Interval struct {
 	// asked for when there are enough values, lower for very small samples
 	// (with 5 values, [min, max] covers 93.75 %).
 	Coverage float64
+	Level    float64 // the level asked for, e.g. 0.95
+}
+
+// Reached reports whether the interval reaches its level (it has enough
+// values); otherwise it is [min, max] with a lower coverage.
+func (iv Interval) Reached() bool { return iv.Coverage >= iv.Level-1e-9 }
+
+// Name names the interval for a report: "95 % interval" when it reaches
+// its level (the order-statistic interval's true coverage is at least the
+// level, a little more since ranks are whole: that is not worth a second
+// figure), else what it is: "min .. max, only 75.0 % confidence (too few
+// pairs for 95 %)", or for one value "single value, no interval".
+func (iv Interval) Name() string {
+	lvl := strconv.FormatFloat(100*iv.Level, 'f', -1, 64)
+	switch {
+	case iv.Reached():
+		return lvl + " % interval"
+	case iv.Coverage <= 0:
+		return "single value, no interval"
+	}
+	return fmt.Sprintf("min .. max, only %.1f %% confidence (too few pairs for %s %%)", 100*iv.Coverage, lvl)
 }
 
 // MedianCI returns the median of xs with its distribution-free
@@ -28,7 +51,7 @@ func MedianCI(xs []float64, level float64) Interval {
 	n := len(xs)
 	if n == 0 {
 		nan := math.NaN()
-		return Interval{nan, nan, nan, 0}
+		return Interval{nan, nan, nan, 0, level}
 	}
 	s := slices.Clone(xs)
 	slices.Sort(s)
@@ -57,7 +80,7 @@ func MedianCI(xs []float64, level float64) Interval {
 		}
 		if j1 == 0 {
 			// Not even [min, max] reaches the level.
-			return Interval{med, s[0], s[n-1], 1 - 2*math.Pow(0.5, float64(n))}
+			return Interval{med, s[0], s[n-1], 1 - 2*math.Pow(0.5, float64(n)), level}
 		}
 		j = j1 - 1
 	} else {
@@ -66,7 +89,7 @@ func MedianCI(xs []float64, level float64) Interval {
 		j = max(j1-1, 0)
 		tail = alpha
 	}
-	return Interval{Estimate: med, Low: s[j], High: s[n-1-j], Coverage: 1 - 2*tail}
+	return Interval{Estimate: med, Low: s[j], High: s[n-1-j], Coverage: 1 - 2*tail, Level: level}
 }
 
 // normalQuantile returns the standard normal quantile (Acklam's rational

@@ -244,8 +244,8 @@ func verdict(a *Analysis, n int) (v Verdict) {
 		return v
 	}
 	o := a.Offset
-	add("%d pairs; the post side's start times differ from the pre side's by %s (median; %.0f %% interval %s to %s)",
-		n, FormatSignedMs(o.Estimate), 100*o.Coverage, FormatSignedMs(o.Low), FormatSignedMs(o.High))
+	add("%d pairs; the post side's start times differ from the pre side's by %s (median; %s %s to %s)",
+		n, FormatSignedMs(o.Estimate), o.Name(), FormatSignedMs(o.Low), FormatSignedMs(o.High))
 	if a.Continuations > 0 {
 		add("%d pairs of continuation records (long sessions split by the exporters' active timeouts) left out: their starts follow each exporter's schedule, not its clock", a.Continuations)
 	}

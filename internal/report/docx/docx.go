@@ -373,7 +373,7 @@ func (d *doc) document(ctx context.Context, m *report.Model, title string, opt O
 			drift = fmtPPM(k.DriftPPM)
 		}
 		pairRows = append(pairRows, []string{k.Label, strconv.Itoa(k.Pairs), strconv.Itoa(k.UnmatchedPre) + " / " + strconv.Itoa(k.UnmatchedPost),
-			report.FormatMs(k.Offset), report.FormatMs(k.OffsetLow) + " .. " + report.FormatMs(k.OffsetHigh),
+			report.FormatMs(k.Offset), report.IntervalCell(k),
 			report.FormatMs(k.MAD), drift, strconv.Itoa(len(k.Steps))})
 	}
 	expWidths, fits := fitWidths(expHeader, expRight, expRows, smallTableSize, smallTableMargin, textWidth)
@@ -390,6 +390,9 @@ func (d *doc) document(ctx context.Context, m *report.Model, title string, opt O
 	if len(pairRows) > 0 {
 		d.text("Heading1", "Exporter pairs")
 		d.styledTable("TableSmall", smallTableMargin, pairWidths, pairRight, pairHeader, pairRows)
+		if s := report.IntervalFootnote(m.PerPair); s != "" {
+			d.text("", s)
+		}
 	}
 	if landscape {
 		d.endSection(landscapeSection)

@@ -52,6 +52,7 @@ func Model(n int) *report.Model {
 			Label: "all", Pairs: n, UnmatchedPre: 2, UnmatchedPost: 2,
 			Min: 112, P5: 5000, Median: 5001, Mean: 5000.5, P95: 5002, Max: 5002, Stddev: 0.8, MAD: 1,
 			WithinTolerance: 0, Offset: 5001, OffsetLow: 5000.9, OffsetHigh: 5001.1,
+			OffsetInterval: "95 % interval", OffsetCoverage: 0.96, OffsetIntervalReached: true,
 			DriftMsPerHour: 0.36, DriftPPM: 0.1, HasDrift: true, Uncertainty: 1,
 		},
 		Exporters: []report.Exporter{

@@ -631,8 +631,9 @@ func summarySheet(f *excelize.File, m *report.Model, st styles, sheets [][]strin
 		st   int
 	}{
 		{"Offset post - pre", num(c.Offset, has), "ms", st.ms},
-		{"Offset 95 % interval, low", num(c.OffsetLow, has), "ms", st.ms},
-		{"Offset 95 % interval, high", num(c.OffsetHigh, has), "ms", st.ms},
+		{"Offset interval", report.IntervalName(c), "", 0},
+		{"Offset interval, low", num(c.OffsetLow, has), "ms", st.ms},
+		{"Offset interval, high", num(c.OffsetHigh, has), "ms", st.ms},
 		{"Median difference", num(c.Median, has), "ms", st.ms},
 		{"MAD", num(c.MAD, has), "ms", st.ms},
 		{"Mean", num(c.Mean, has), "ms", st.ms},
