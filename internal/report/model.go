@@ -62,14 +62,14 @@ type Clock struct {
 	// pairs for that level "min .. max, only 75.0 % confidence (...)";
 	// OffsetCoverage is its true coverage (0..1), OffsetIntervalReached
 	// whether it reaches the level.
-	OffsetInterval        string
-	OffsetCoverage        float64
-	OffsetIntervalReached bool
-	DriftMsPerHour, DriftPPM      float64
-	HasDrift                      bool // enough time span to estimate drift
-	Steps                         []Step
-	Uncertainty                   float64 // precision limit of the pairs' start times (ms), e.g. 1000 for v9
-	QuarterHourHint               string  // non-empty when the offset is a whole number of quarter hours
+	OffsetInterval           string
+	OffsetCoverage           float64
+	OffsetIntervalReached    bool
+	DriftMsPerHour, DriftPPM float64
+	HasDrift                 bool // enough time span to estimate drift
+	Steps                    []Step
+	Uncertainty              float64 // precision limit of the pairs' start times (ms), e.g. 1000 for v9
+	QuarterHourHint          string  // non-empty when the offset is a whole number of quarter hours
 }
 
 // Step is a clock step: the difference jumps and stays.
