@@ -115,7 +115,7 @@ func inputsAndLateFlags(c *cli.Context) ([]string, error) {
 		name, val, hasVal := strings.Cut(strings.TrimLeft(a, "-"), "=")
 		f, ok := known[name]
 		if !ok {
-			return nil, usageError{app.Errorf(app.ExitUsage, "flag provided but not defined: %s", a)}
+			return nil, unknownFlag(c.Command.Name, a)
 		}
 		if _, isBool := f.(*cli.BoolFlag); isBool && !hasVal {
 			val = "true"
@@ -127,7 +127,7 @@ func inputsAndLateFlags(c *cli.Context) ([]string, error) {
 			val = args[i]
 		}
 		if err := c.Set(f.Names()[0], val); err != nil {
-			return nil, usageError{app.Errorf(app.ExitUsage, "%s: %v", a, err)}
+			return nil, badFlagValue(c.Command.Name, f, f.Names()[0], val)
 		}
 	}
 	if len(inputs) == 0 {

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/signal"
 	"reflect"
+	"runtime/debug"
 	"strings"
 	"syscall"
 
@@ -70,6 +71,31 @@ func commandNames() string {
 	return strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
 }
 
+// version describes the build from its embedded information: the module
+// version ("(devel)" for a checkout), the commit and whether the tree had
+// uncommitted changes, and the Go version.
+func version() string {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "unknown build"
+	}
+	s := map[string]string{}
+	for _, kv := range bi.Settings {
+		s[kv.Key] = kv.Value
+	}
+	v := bi.Main.Version
+	if rev := s["vcs.revision"]; rev != "" {
+		v += " commit " + rev[:min(12, len(rev))]
+		if s["vcs.modified"] == "true" {
+			v += "+changes"
+		}
+		if t := s["vcs.time"]; t != "" {
+			v += " of " + t
+		}
+	}
+	return v + ", " + bi.GoVersion
+}
+
 // usageError marks bad flags or arguments.
 type usageError struct{ error }
 
@@ -82,6 +108,7 @@ func newApp() *cli.App {
 		Description: "nftimediff reads NetFlow v9 / IPFIX export traffic (pcap/pcapng through tshark, or\n" +
 			"Wireshark JSON/CSV/XLSX exports), pairs the pre-NAT (domain 310) and post-NAT (domain 320)\n" +
 			"record of each session and reports the start-time differences, clock offset and drift.",
+		Version:              version(),
 		Commands:             commands(),
 		EnableBashCompletion: true,
 		// Errors are printed and mapped to exit codes by run, not by cli.
@@ -99,10 +126,14 @@ func newApp() *cli.App {
 }
 
 func commands() []*cli.Command {
-	return []*cli.Command{
+	cmds := []*cli.Command{
 		flowsCommand(),
 		inspectCommand(),
 		matchCommand(),
 		genCommand(),
 	}
+	for _, c := range cmds {
+		c.OnUsageError = commandUsageError
+	}
+	return cmds
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/netip"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -108,8 +109,27 @@ func matchConfig(c *cli.Context) (match.Config, error) {
 	if mc.PostExporters, err = addrList("post-exporter", c.StringSlice("post-exporter")); err != nil {
 		return mc, err
 	}
+	if c.IsSet("key") && strings.Trim(c.String("key"), " ,") == "" {
+		return mc, app.Errorf(app.ExitUsage, "--key is empty: name the fields that must agree, e.g. --key %s", match.DefaultKey)
+	}
 	if mc.Key, err = match.ParseKey(c.String("key")); err != nil {
 		return mc, app.Errorf(app.ExitUsage, "--key: %v", err)
+	}
+	// The same domain on both sides needs exporters to tell them apart
+	// (the matcher checks records that still fall on both sides).
+	if len(mc.PreExporters) == 0 && len(mc.PostExporters) == 0 {
+		pre, post := mc.PreDomains, mc.PostDomains
+		if len(pre) == 0 {
+			pre = []uint32{match.DefaultPreDomain}
+		}
+		if len(post) == 0 {
+			post = []uint32{match.DefaultPostDomain}
+		}
+		for _, d := range pre {
+			if slices.Contains(post, d) {
+				return mc, app.Errorf(app.ExitUsage, "domain %d is on both sides (--pre-odid, --post-odid): give different domains, or --pre-exporter and --post-exporter to tell the sides apart", d)
+			}
+		}
 	}
 	mc.Window = c.Duration("window")
 	if mc.Window <= 0 {

@@ -34,13 +34,18 @@ func Errorf(code int, format string, args ...any) error {
 	return &Error{Code: code, Err: fmt.Errorf(format, args...)}
 }
 
-// WithCode wraps err with code unless err already carries one.
+// WithCode wraps err with code unless err already carries one (an *Error,
+// or an error with an ExitCode method such as match.SideError).
 func WithCode(code int, err error) error {
 	if err == nil {
 		return nil
 	}
 	var e *Error
 	if errors.As(err, &e) {
+		return err
+	}
+	var c interface{ ExitCode() int }
+	if errors.As(err, &c) {
 		return err
 	}
 	return &Error{Code: code, Err: err}

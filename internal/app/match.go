@@ -43,11 +43,26 @@ func Match(ctx context.Context, cfg MatchConfig) error {
 	if err != nil {
 		return err
 	}
-	res, err := match.Run(recs, cfg.Match)
+	// The clock figures and the verdict always rest on one-to-one pairs:
+	// many-to-many candidates (--all-pairs) count a popular key's sessions
+	// against each other, and their differences show no clock.
+	one := cfg.Match
+	one.AllPairs = false
+	res, err := match.Run(recs, one)
 	if err != nil {
 		return WithCode(ExitNoFlows, err)
 	}
 	m := BuildModel(recs, tally, res, cfg)
+	if cfg.Match.AllPairs {
+		all, err := match.Run(recs, cfg.Match)
+		if err != nil {
+			return WithCode(ExitNoFlows, err)
+		}
+		m.Pairs = reportPairs(recs, all.Pairs)
+		m.Params.AllPairs = true
+		m.Notes = append(m.Notes, fmt.Sprintf("--all-pairs: the pair list holds every candidate pair within the window (many to many, %d pairs, as the old workflow); the clock figures, charts' statistics and the verdict come from the one-to-one pairing (%d pairs)",
+			len(all.Pairs), len(res.Pairs)))
+	}
 	if cfg.Stdout != nil {
 		if err := report.WriteText(ctx, cfg.Stdout, m); err != nil {
 			return WithCode(ExitOutput, err)
@@ -191,15 +206,10 @@ func BuildModel(recs []flow.Record, tally *flow.Tally, res *match.Result, cfg Ma
 	}
 
 	// Pairs and samples.
-	m.Pairs = make([]report.Pair, len(res.Pairs))
+	m.Pairs = reportPairs(recs, res.Pairs)
 	samples := make([]stats.Sample, len(res.Pairs))
 	for i, p := range res.Pairs {
 		pre, post := &recs[p.Pre], &recs[p.Post]
-		runner := math.NaN()
-		if p.RunnerUpNs >= 0 {
-			runner = float64(p.RunnerUpNs) / 1e6
-		}
-		m.Pairs[i] = report.Pair{Pre: pre, Post: post, DeltaMs: float64(p.DeltaNs) / 1e6, Candidates: int(p.Candidates), RunnerUpMs: runner, Continuation: p.Continuation}
 		samples[i] = stats.Sample{AtNs: int64(pre.Start), DeltaNs: p.DeltaNs, PreEnc: pre.StartEnc, PostEnc: post.StartEnc, Continuation: p.Continuation}
 	}
 	m.UnmatchedPre = unmatched(recs, res.UnmatchedPre)
@@ -259,6 +269,19 @@ func BuildModel(recs []flow.Record, tally *flow.Tally, res *match.Result, cfg Ma
 		m.Notes = append(m.Notes, fmt.Sprintf("%d pairs of continuation records (long sessions split by the active timeout) are listed but left out of the clock statistics", overall.Continuations))
 	}
 	return m
+}
+
+// reportPairs turns the matcher's pairs into the report's.
+func reportPairs(recs []flow.Record, ps []match.Pair) []report.Pair {
+	out := make([]report.Pair, len(ps))
+	for i, p := range ps {
+		runner := math.NaN()
+		if p.RunnerUpNs >= 0 {
+			runner = float64(p.RunnerUpNs) / 1e6
+		}
+		out[i] = report.Pair{Pre: &recs[p.Pre], Post: &recs[p.Post], DeltaMs: float64(p.DeltaNs) / 1e6, Candidates: int(p.Candidates), RunnerUpMs: runner, Continuation: p.Continuation}
+	}
+	return out
 }
 
 func clockOf(label string, a stats.Analysis, pairs, unPre, unPost int) report.Clock {
@@ -378,20 +401,29 @@ func levelAt(a stats.Analysis, atNs int64) float64 {
 // healthy ones.
 func verdict(a stats.Analysis, per []groupAnalysis, m *report.Model, res *match.Result) report.Verdict {
 	v := report.Verdict{Code: a.Verdict.Code, Reasons: slices.Clone(a.Verdict.Reasons)}
-	pre := sideLabel("pre", res.PreDomains, m.Exporters)
-	post := sideLabel("post", res.PostDomains, m.Exporters)
+	pre := sideLabel("pre", "", res.PreDomains, m.Exporters)
+	post := sideLabel("post", "", res.PostDomains, m.Exporters)
+	preClock := sideLabel("pre", "'s", res.PreDomains, m.Exporters)
+	postClock := sideLabel("post", "'s clock", res.PostDomains, m.Exporters)
 	level := func(x stats.Analysis) string {
 		return fmt.Sprintf("%s %s .. %s, %s", x.Offset.Name(), stats.FormatSignedMs(x.Offset.Low), stats.FormatSignedMs(x.Offset.High), count(x.N, "pair", "pairs"))
 	}
+	// Pairing measures the post clock against the pre clock: a positive
+	// offset means the post exporter stamps the same session later, i.e.
+	// its clock runs ahead of the pre exporter's (or the pre one behind).
+	coarse := a.PreUncertaintyMs >= 1000 || a.PostUncertaintyMs >= 1000
 	switch {
 	case a.N == 0:
 		v.Summary = fmt.Sprintf("No pairs found between %s and %s: the clocks cannot be compared.", pre, post)
+	case coarse:
+		v.Summary = fmt.Sprintf("%s: %s stamps the same sessions %s than %s (median %s, %s); whole-second start times put the clock offset between %s and %s.",
+			capital(v.Code), post, laterEarlier(a.Offset.Estimate), pre, stats.FormatSignedMs(a.Offset.Estimate), level(a), stats.FormatSignedMs(a.TrueLowMs), stats.FormatSignedMs(a.TrueHighMs))
 	case a.Offset.Estimate > 0:
-		v.Summary = fmt.Sprintf("%s: %s starts flows %s later than %s (%s).", capital(v.Code), post, stats.FormatMs(a.Offset.Estimate), pre, level(a))
+		v.Summary = fmt.Sprintf("%s: %s runs %s ahead of %s (%s).", capital(v.Code), postClock, stats.FormatMs(a.Offset.Estimate), preClock, level(a))
 	case a.Offset.Estimate < 0:
-		v.Summary = fmt.Sprintf("%s: %s starts flows %s earlier than %s (%s).", capital(v.Code), post, stats.FormatMs(-a.Offset.Estimate), pre, level(a))
+		v.Summary = fmt.Sprintf("%s: %s runs %s behind %s (%s).", capital(v.Code), postClock, stats.FormatMs(-a.Offset.Estimate), preClock, level(a))
 	default:
-		v.Summary = fmt.Sprintf("%s: %s and %s start flows at the same time (median difference 0 ms, %s).", capital(v.Code), post, pre, level(a))
+		v.Summary = fmt.Sprintf("%s: %s and %s stamp the same sessions at the same time (median difference 0 ms, %s).", capital(v.Code), post, pre, level(a))
 	}
 	if n := len(a.Steps); n > 0 && a.N > 0 {
 		st := a.Steps
@@ -416,7 +448,13 @@ func verdict(a stats.Analysis, per []groupAnalysis, m *report.Model, res *match.
 			case g.a.Verdict.Code == stats.OutOfSync:
 				out = append(out, line)
 			case g.a.Verdict.Code == stats.Undetermined:
-				und = append(und, line)
+				// Say why this pair cannot be judged: the decisive reason
+				// of its own verdict comes first.
+				why := ""
+				if len(g.a.Verdict.Reasons) > 0 {
+					why = ": " + strings.TrimPrefix(g.a.Verdict.Reasons[0], "undetermined: ")
+				}
+				und = append(und, line+why)
 			default:
 				ok = append(ok, g.label)
 			}
@@ -455,6 +493,17 @@ func verdict(a stats.Analysis, per []groupAnalysis, m *report.Model, res *match.
 		v.Reasons = append(v.Reasons, s)
 	}
 	return v
+}
+
+// laterEarlier words the sign of a post - pre offset.
+func laterEarlier(ms float64) string {
+	switch {
+	case ms > 0:
+		return stats.FormatMs(ms) + " later"
+	case ms < 0:
+		return stats.FormatMs(-ms) + " earlier"
+	}
+	return "no later"
 }
 
 // noStart says how many records could not take part because they carry no
@@ -605,8 +654,9 @@ func capital(s string) string {
 	return strings.ToUpper(s[:1]) + s[1:]
 }
 
-// sideLabel names a side for a sentence: "the post side (192.0.2.2, domain 320)".
-func sideLabel(side string, domains []uint32, exps []report.Exporter) string {
+// sideLabel names a side for a sentence: "the post side (192.0.2.2, domain
+// 320)", with what after "side": "the post side's clock (...)".
+func sideLabel(side, what string, domains []uint32, exps []report.Exporter) string {
 	var addrs []string
 	for _, e := range exps {
 		if e.Side == side && !slices.Contains(addrs, e.Exporter) {
@@ -625,7 +675,7 @@ func sideLabel(side string, domains []uint32, exps []report.Exporter) string {
 	if len(ds) > 1 {
 		noun = "domains"
 	}
-	return fmt.Sprintf("the %s side (%s, %s %s)", side, who, noun, strings.Join(ds, ","))
+	return fmt.Sprintf("the %s side%s (%s, %s %s)", side, what, who, noun, strings.Join(ds, ","))
 }
 
 // whoIsOff reads each exporter's export-clock check: the header export time

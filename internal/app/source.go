@@ -2,12 +2,15 @@ package app
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"runtime"
 	"slices"
+	"strings"
 	"time"
 
 	"netflowtimedifference/internal/flow"
@@ -82,8 +85,8 @@ func OpenInputs(ctx context.Context, files []string, opt SourceOptions) (Input, 
 		return nil, err
 	}
 	for _, f := range files {
-		if fi, err := os.Stat(f); f != "-" && err == nil && fi.Mode().IsRegular() && fi.Size() == 0 {
-			return fail(Errorf(ExitInput, "%s: empty file, not a capture or a Wireshark export", f))
+		if err := checkInput(f); err != nil {
+			return fail(err)
 		}
 		r, err := wsexport.Open(ctx, f, wsexport.Options{InputTZ: opt.InputTZ})
 		var ne *wsexport.NotExportError
@@ -114,11 +117,62 @@ func OpenInputs(ctx context.Context, files []string, opt SourceOptions) (Input, 
 	return m, nil
 }
 
-// distinctInputs refuses an input given twice: the same name, or two names
+// distinctInputs refuses an input given twice: the same name, two names
 // of the same file (os.SameFile: links, "./a.pcap" and "a.pcap", "-" with
-// standard input redirected from a file also named). Inputs that cannot be
-// read are left to the readers to report.
+// standard input redirected from a file also named), or two files with the
+// same content (a copy: same size and SHA-256; only files of equal size are
+// hashed). Inputs that cannot be read are left to the readers to report.
 func distinctInputs(files []string) error {
+	if err := sameFiles(files); err != nil {
+		return err
+	}
+	return sameContent(files)
+}
+
+// sameContent refuses two regular files with identical content.
+func sameContent(files []string) error {
+	bySize := map[int64][]int{}
+	for i, f := range files {
+		if fi, err := os.Stat(f); f != "-" && err == nil && fi.Mode().IsRegular() && fi.Size() > 0 {
+			bySize[fi.Size()] = append(bySize[fi.Size()], i)
+		}
+	}
+	for _, idx := range bySize {
+		if len(idx) < 2 {
+			continue
+		}
+		sums := map[[sha256.Size]byte]int{}
+		for _, i := range idx {
+			sum, err := fileSHA256(files[i])
+			if err != nil {
+				continue
+			}
+			if j, ok := sums[sum]; ok {
+				return Errorf(ExitUsage, "%s and %s have the same content (a copy?): its records would be counted twice", files[j], files[i])
+			}
+			sums[sum] = i
+		}
+	}
+	return nil
+}
+
+func fileSHA256(path string) ([sha256.Size]byte, error) {
+	var sum [sha256.Size]byte
+	f, err := os.Open(path)
+	if err != nil {
+		return sum, err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return sum, err
+	}
+	copy(sum[:], h.Sum(nil))
+	return sum, nil
+}
+
+// sameFiles refuses one file given twice, by name or by identity.
+func sameFiles(files []string) error {
 	seen := make([]os.FileInfo, len(files))
 	for i, f := range files {
 		if j := slices.Index(files[:i], f); j >= 0 {
@@ -146,6 +200,28 @@ func distinctInputs(files []string) error {
 				return Errorf(ExitUsage, "%s given twice (also as %s): its records would be counted twice", f, files[j])
 			}
 		}
+	}
+	return nil
+}
+
+// checkInput says in one line what is wrong with an input that cannot be
+// read at all, before any reader tries it.
+func checkInput(f string) error {
+	if f == "-" {
+		return nil
+	}
+	fi, err := os.Stat(f)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return Errorf(ExitInput, "%s: no such file (check the path)", f)
+	case errors.Is(err, fs.ErrPermission):
+		return Errorf(ExitInput, "%s: permission denied (read it as a user who may, or copy it)", f)
+	case err != nil:
+		return Errorf(ExitInput, "%s: %v", f, err)
+	case fi.IsDir():
+		return Errorf(ExitInput, "%s is a directory: give the capture or export files in it (e.g. %s/*.pcap)", f, strings.TrimRight(f, "/"))
+	case fi.Mode().IsRegular() && fi.Size() == 0:
+		return Errorf(ExitInput, "%s: empty file, not a capture or a Wireshark export", f)
 	}
 	return nil
 }

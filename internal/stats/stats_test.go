@@ -370,3 +370,27 @@ func TestAnalyzeMeasuresDriftBetweenSteps(t *testing.T) {
 		t.Errorf("steps %+v, drift %+v, verdict %s; want one step at 240, 20 ppm, out of sync", a.Steps, a.Drift, a.Verdict.Code)
 	}
 }
+
+func TestFormatMsUsesUnitsAnAnalystReads(t *testing.T) {
+	for _, tc := range []struct {
+		ms   float64
+		want string
+	}{
+		{0, "0 ms"},
+		{0.4, "0.4 ms"},
+		{-12, "-12 ms"},
+		{5002.1, "5.002 s"},
+		{59_999, "59.999 s"},
+		{60_000, "1 min"},
+		{10_800_000, "3 h"},
+		{-10_800_140, "-3 h 0.14 s"},
+		{5_042_815_996, "58 d 8 h 46 min 55.996 s"},
+	} {
+		if got := FormatMs(tc.ms); got != tc.want {
+			t.Errorf("FormatMs(%v) = %q, want %q", tc.ms, got, tc.want)
+		}
+	}
+	if got := FormatSignedMs(10_800_000); got != "+3 h" {
+		t.Errorf("FormatSignedMs(3 h) = %q", got)
+	}
+}

@@ -71,11 +71,33 @@ func signedHM(k int) string {
 }
 
 // FormatMs formats a duration in ms for a sentence: "+5.002 s", "-12 ms",
+// "3 h", "58 d 8 h 46 min 55.996 s" (a minute or more),
 // "0.4 ms", "1 s" (sign only when signed is wanted: use FormatSignedMs).
 func FormatMs(ms float64) string {
 	a := math.Abs(ms)
 	var s string
 	switch {
+	case a >= 60_000:
+		// Days, hours and minutes, then seconds: "3 h", "58 d 8 h 46 min 55.996 s".
+		sign := ""
+		if ms < 0 {
+			sign = "-"
+		}
+		ms := math.Round(a)
+		var parts []string
+		for _, u := range []struct {
+			ms   float64
+			name string
+		}{{86_400_000, "d"}, {3_600_000, "h"}, {60_000, "min"}} {
+			if n := math.Floor(ms / u.ms); n > 0 {
+				parts = append(parts, trimFloat(n, 0)+" "+u.name)
+				ms -= n * u.ms
+			}
+		}
+		if ms > 0 {
+			parts = append(parts, trimFloat(ms/1000, 3)+" s")
+		}
+		s = sign + strings.Join(parts, " ")
 	case a >= 1000:
 		s = trimFloat(ms/1000, 3) + " s"
 	case a >= 1 || a == 0:
