@@ -4,9 +4,11 @@ import (
 	"fmt"
 	"net/netip"
 	"os"
+	"os/signal"
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 
 	"github.com/urfave/cli/v2"
 
@@ -88,6 +90,11 @@ func matchCommand() *cli.Command {
 			if c.Bool("quiet") {
 				cfg.Stderr = nil
 			}
+			// A closed standard output (| head) must not kill the process
+			// by SIGPIPE before the report files are written: with the
+			// signal caught, writes fail with EPIPE instead, which Match
+			// takes as the reader having stopped.
+			signal.Notify(make(chan os.Signal, 1), syscall.SIGPIPE)
 			return app.Match(c.Context, cfg)
 		},
 	}

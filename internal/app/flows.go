@@ -44,6 +44,9 @@ func Flows(ctx context.Context, cfg FlowsConfig) (err error) {
 	default:
 		return Errorf(ExitUsage, "--format %q: use csv or jsonl", cfg.Format)
 	}
+	if err := checkOutputs(cfg.Inputs, "", cfg.Output); err != nil {
+		return err
+	}
 	in, err := OpenInputs(ctx, cfg.Inputs, cfg.Source)
 	if err != nil {
 		return err

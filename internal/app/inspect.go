@@ -82,18 +82,57 @@ func fmtDur(d time.Duration) string {
 	return s
 }
 
-// clockLag says how far an exporter's export clock is from the collector's,
-// given the median lag (export time - capture time): "0.389 s behind the
-// collector", "1.000 s ahead of the collector", "level with the collector".
-func clockLag(d time.Duration) string {
-	d = d.Round(time.Millisecond)
+// Export clock check. The header export time is whole seconds, cut (not
+// rounded), and a packet reaches the collector milliseconds after it left:
+// an exporter whose clock agrees with the collector's shows lags (export
+// time - capture time) between about -1 s and 0 s, and one whose clock is
+// off by x shows lags between x - 1 s and x, so x lies in [lag, lag + 1 s].
+// Median lags outside [lagBehind, lagAhead] are called off; the margins
+// absorb transit time and the collector's own jitter.
+const (
+	lagAhead  = 250 * time.Millisecond
+	lagBehind = -1250 * time.Millisecond
+	// lagSpread: lags of one exporter spread wider than the header's
+	// resolution plus the margins explain when its clock stepped, or its
+	// export stalled, during the capture.
+	lagSpread = 1500 * time.Millisecond
+)
+
+// lagJudgement is the export clock check of one exporter and domain.
+type lagJudgement struct {
+	off    bool          // the median lag lies outside [lagBehind, lagAhead]
+	lo, hi time.Duration // the exporter's offset from the collector lies in [lo, hi] (when off)
+	spread bool          // the lags spread over more than lagSpread
+}
+
+func judgeLag(l LagStats) lagJudgement {
+	j := lagJudgement{lo: l.Median, hi: l.Median + time.Second, spread: l.Max-l.Min > lagSpread}
+	j.off = l.Median > lagAhead || l.Median < lagBehind
+	return j
+}
+
+// clockLag says in words how an exporter's export clock compares with the
+// collector's: "agrees with the collector within the 1 s header
+// resolution", "runs 4.613 s .. 5.613 s ahead of the collector".
+func clockLag(l LagStats) string {
+	j := judgeLag(l)
+	unsigned := func(d time.Duration) string { return strings.ReplaceAll(fmtDur(d), "+", "") }
 	switch {
-	case d > 0:
-		return strings.ReplaceAll(fmtDur(d), "+", "") + " ahead of the collector"
-	case d < 0:
-		return strings.ReplaceAll(fmtDur(-d), "+", "") + " behind the collector"
+	case !j.off:
+		return "agrees with the collector within the 1 s header resolution"
+	case l.Median > 0:
+		return fmt.Sprintf("runs %s .. %s ahead of the collector", unsigned(j.lo), unsigned(j.hi))
 	}
-	return "level with the collector"
+	return fmt.Sprintf("runs %s .. %s behind the collector", unsigned(-j.hi), unsigned(-j.lo))
+}
+
+// lagSpreadNote explains lags that spread wider than the header explains.
+func lagSpreadNote(l LagStats) string {
+	if !judgeLag(l).spread {
+		return ""
+	}
+	return fmt.Sprintf("lags range from %s to %s, more than the 1 s header resolution explains: the exporter's clock stepped, or its exports stalled, during the capture",
+		fmtDur(l.Min), fmtDur(l.Max))
 }
 
 // count writes n with the singular or the plural words.
@@ -153,7 +192,10 @@ func WriteInspect(w io.Writer, t *flow.Tally) error {
 					count(d.UndecodedSets, "data set", "data sets"), count(d.UndecodedBytes, "byte", "bytes"), count(d.RecoveredSets, "set", "sets"))
 			}
 			if l := Lags(d.ExportLag); l.N > 0 {
-				fmt.Fprintf(&b, "  export clock    %s (median of %s; min %s, max %s)\n", clockLag(l.Median), count(l.N, "packet", "packets"), fmtDur(l.Min), fmtDur(l.Max))
+				fmt.Fprintf(&b, "  export clock    %s (median lag %s over %s; min %s, max %s)\n", clockLag(l), fmtDur(l.Median), count(l.N, "packet", "packets"), fmtDur(l.Min), fmtDur(l.Max))
+				if s := lagSpreadNote(l); s != "" {
+					fmt.Fprintf(&b, "  clock jump?     %s\n", s)
+				}
 				if q, ok := zoneLike(l.Median); ok {
 					fmt.Fprintf(&b, "  time zone?      the offset is %s, a whole number of quarter hours: most likely a time-zone setting, not a clock fault\n", q)
 				}

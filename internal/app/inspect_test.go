@@ -31,21 +31,38 @@ func TestFmtDur(t *testing.T) {
 }
 
 func TestClockLag(t *testing.T) {
+	ms := time.Millisecond
 	for _, tc := range []struct {
 		Name string
-		In   time.Duration
+		In   LagStats
 		Want string
 	}{
-		{Name: "a negative lag is behind the collector, without a sign", In: -389 * time.Millisecond, Want: "0.389 s behind the collector"},
-		{Name: "a positive lag is ahead of the collector, without a sign", In: 1200 * time.Millisecond, Want: "1.200 s ahead of the collector"},
-		{Name: "a lag that rounds to zero is level with the collector", In: -300 * time.Microsecond, Want: "level with the collector"},
-		{Name: "a lag of hours is also given in hours", In: -2 * time.Hour, Want: "7200.000 s (2.00 h) behind the collector"},
+		{Name: "a lag within the header's cut second agrees with the collector",
+			In: LagStats{N: 72, Median: -389 * ms, Min: -987 * ms, Max: -18 * ms}, Want: "agrees with the collector within the 1 s header resolution"},
+		{Name: "a small positive lag (transit, jitter) still agrees",
+			In: LagStats{N: 1, Median: 200 * ms}, Want: "agrees with the collector within the 1 s header resolution"},
+		{Name: "a lag beyond the margin ahead gives the range the exporter's offset lies in",
+			In: LagStats{N: 1, Median: 4613 * ms}, Want: "runs 4.613 s .. 5.613 s ahead of the collector"},
+		{Name: "a lag beyond the margin behind gives the range, without signs",
+			In: LagStats{N: 1, Median: -2500 * ms}, Want: "runs 1.500 s .. 2.500 s behind the collector"},
+		{Name: "a lag of hours is also given in hours",
+			In: LagStats{N: 1, Median: -2 * time.Hour}, Want: "runs 7199.000 s (2.00 h) .. 7200.000 s (2.00 h) behind the collector"},
 	} {
 		t.Run(tc.Name, func(t *testing.T) {
 			if got := clockLag(tc.In); got != tc.Want {
-				t.Errorf("clockLag(%v) = %q, want %q", tc.In, got, tc.Want)
+				t.Errorf("clockLag(%+v) = %q, want %q", tc.In, got, tc.Want)
 			}
 		})
+	}
+}
+
+func TestLagsSpreadWiderThanTheHeaderExplainsAreNamed(t *testing.T) {
+	ms := time.Millisecond
+	if s := lagSpreadNote(LagStats{N: 9, Median: -887 * ms, Min: -2387 * ms, Max: -387 * ms}); !strings.Contains(s, "lags range from -2.387 s to -0.387 s") {
+		t.Errorf("a 2 s spread (a clock step) gives %q", s)
+	}
+	if s := lagSpreadNote(LagStats{N: 72, Median: -389 * ms, Min: -987 * ms, Max: -18 * ms}); s != "" {
+		t.Errorf("a spread within the header's second gives %q, want none", s)
 	}
 }
 
@@ -70,7 +87,7 @@ func TestWriteInspectUsesSingularForOneAndBehindForNegativeLag(t *testing.T) {
 		"inputs: -\n",
 		"  template ids    256 (1 record)\n",
 		"  undecodable     1 data set (1 byte) tshark could not decode (no template / malformed); 1 set recovered with a later template (-2)\n",
-		"  export clock    0.389 s behind the collector (median of 1 packet; min -0.389 s, max -0.389 s)\n",
+		"  export clock    agrees with the collector within the 1 s header resolution (median lag -0.389 s over 1 packet; min -0.389 s, max -0.389 s)\n",
 		"  impossible      1 record starts after its packet's export time\n",
 	} {
 		if !strings.Contains(got, want) {

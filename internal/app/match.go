@@ -3,6 +3,7 @@ package app
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"maps"
@@ -11,7 +12,9 @@ import (
 	"os"
 	"runtime/debug"
 	"slices"
+	"strconv"
 	"strings"
+	"syscall"
 	"time"
 	"unsafe"
 
@@ -31,7 +34,7 @@ type MatchConfig struct {
 	FailOnDrift bool          // exit ExitOutOfSync when the verdict is "out of sync"
 
 	Paths  report.Paths // files to write (empty names are skipped)
-	OutDir string       // -o DIR: created (with parents) once the inputs were read and matched
+	OutDir string       // -o DIR: created (with parents) before the inputs are read
 	Stdout io.Writer    // terminal summary; nil: none
 	Stderr io.Writer    // progress and notes; nil: none
 }
@@ -39,6 +42,17 @@ type MatchConfig struct {
 // Match reads the inputs, pairs the pre- and post-NAT records, analyses the
 // differences and writes the summary and the requested reports.
 func Match(ctx context.Context, cfg MatchConfig) error {
+	p := cfg.Paths
+	if err := checkOutputs(cfg.Inputs, cfg.OutDir, p.Text, p.JSON, p.CSV, p.XLSX, p.DOCX); err != nil {
+		return err
+	}
+	// -o DIR is made before the inputs are read: a directory that cannot
+	// be made should not cost the analyst a long read first.
+	if cfg.OutDir != "" {
+		if err := os.MkdirAll(cfg.OutDir, 0o755); err != nil {
+			return Errorf(ExitOutput, "-o %s: %v", cfg.OutDir, err)
+		}
+	}
 	recs, tally, err := readAll(ctx, cfg.Inputs, cfg.Source)
 	if err != nil {
 		return err
@@ -63,14 +77,17 @@ func Match(ctx context.Context, cfg MatchConfig) error {
 		m.Notes = append(m.Notes, fmt.Sprintf("--all-pairs: the pair list holds every candidate pair within the window (many to many, %d pairs, as the old workflow); the clock figures, charts' statistics and the verdict come from the one-to-one pairing (%d pairs)",
 			len(all.Pairs), len(res.Pairs)))
 	}
+	// The summary goes first (quick feedback), but a terminal or pipe that
+	// went away must not cost the report files: a reader that stopped
+	// reading (| head) is no error; any other failure is reported once
+	// the files are written.
+	var summaryErr error
 	if cfg.Stdout != nil {
-		if err := report.WriteText(ctx, cfg.Stdout, m); err != nil {
-			return WithCode(ExitOutput, err)
-		}
-	}
-	if cfg.OutDir != "" {
-		if err := os.MkdirAll(cfg.OutDir, 0o755); err != nil {
-			return Errorf(ExitOutput, "-o %s: %v", cfg.OutDir, err)
+		if err := report.WriteText(ctx, cfg.Stdout, m); err != nil && !errors.Is(err, syscall.EPIPE) {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			summaryErr = Errorf(ExitOutput, "writing the summary: %v", err)
 		}
 	}
 	if err := output.Write(ctx, m, cfg.Paths); err != nil {
@@ -85,6 +102,9 @@ func Match(ctx context.Context, cfg MatchConfig) error {
 				fmt.Fprintf(cfg.Stderr, "wrote %s\n", p)
 			}
 		}
+	}
+	if summaryErr != nil {
+		return summaryErr
 	}
 	if cfg.FailOnDrift && m.Verdict.Code == stats.OutOfSync {
 		return Errorf(ExitOutOfSync, "clocks out of sync (--fail-on-drift): %s", m.Verdict.Summary)
@@ -678,31 +698,50 @@ func sideLabel(side, what string, domains []uint32, exps []report.Exporter) stri
 	return fmt.Sprintf("the %s side%s (%s, %s %s)", side, what, who, noun, strings.Join(ds, ","))
 }
 
-// whoIsOff reads each exporter's export-clock check: the header export time
-// minus the collector's capture time. The header carries whole seconds (cut,
-// not rounded) and the packet reaches the collector milliseconds after it
-// left, so a healthy exporter shows a lag between about -1 s and 0 s, and an
-// exporter whose clock is off by x shows a lag between x - 1 s and x: its
-// offset lies in [lag, lag + 1 s]. Lags outside [-1.25 s, +0.25 s] are
-// called off (the margins absorb transit and the collector's own jitter).
+// whoIsOff reads each exporter's export-clock check (header export time
+// minus the collector's capture time; see judgeLag for the rule).
 func whoIsOff(exps []report.Exporter) string {
-	const aheadMs, behindMs = 250.0, -1250.0
-	var off, fine []string
+	var off, fine, jumps []string
 	for _, e := range exps {
 		if e.Side == "" || !e.HasExportLag {
 			continue
 		}
 		name := fmt.Sprintf("%s/%d", e.Exporter, e.Domain)
-		lo, hi := e.ExportLagMedian, e.ExportLagMedian+1000
+		ms := func(v float64) time.Duration { return time.Duration(v * 1e6) }
+		l := LagStats{N: e.Packets, Median: ms(e.ExportLagMedian), Min: ms(e.ExportLagMin), Max: ms(e.ExportLagMax)}
+		j := judgeLag(l)
+		lo, hi := float64(j.lo)/1e6, float64(j.hi)/1e6
 		switch {
-		case e.ExportLagMedian > aheadMs:
-			off = append(off, fmt.Sprintf("%s runs %s .. %s ahead of the collector", name, stats.FormatMs(lo), stats.FormatMs(hi)))
-		case e.ExportLagMedian < behindMs:
-			off = append(off, fmt.Sprintf("%s runs %s .. %s behind the collector", name, stats.FormatMs(-hi), stats.FormatMs(-lo)))
+		case j.off && l.Median > 0:
+			off = append(off, fmt.Sprintf("%s runs %s ahead of the collector", name, msRange(lo, hi)))
+		case j.off:
+			off = append(off, fmt.Sprintf("%s runs %s behind the collector", name, msRange(-hi, -lo)))
 		default:
 			fine = append(fine, name)
 		}
+		if s := lagSpreadNote(l); s != "" {
+			jumps = append(jumps, name+": "+s)
+		}
 	}
+	s := whoIsOffSentence(off, fine)
+	for _, j := range jumps {
+		if s != "" {
+			s += " "
+		}
+		s += capital(j) + "."
+	}
+	return s
+}
+
+// msRange formats lo .. hi (ms) in one unit: "0.616 s .. 1.616 s".
+func msRange(lo, hi float64) string {
+	if max(math.Abs(lo), math.Abs(hi)) >= 1000 && max(math.Abs(lo), math.Abs(hi)) < 60_000 {
+		return strconv.FormatFloat(lo/1000, 'f', 3, 64) + " s .. " + strconv.FormatFloat(hi/1000, 'f', 3, 64) + " s"
+	}
+	return stats.FormatMs(lo) + " .. " + stats.FormatMs(hi)
+}
+
+func whoIsOffSentence(off, fine []string) string {
 	const what = "Export clock check (header export time - capture time, median per exporter and domain; 1 s header resolution): "
 	switch {
 	case len(off) == 0 && len(fine) == 0:
