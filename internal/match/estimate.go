@@ -3,6 +3,7 @@ package match
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"netflowtimedifference/internal/flow"
@@ -27,6 +28,10 @@ type combo struct {
 	// candidates tie, and the gate beyond which a first segment's
 	// candidate is not its session's partner (0: no gate).
 	spread, tie, gate int64
+	// noOffset: the unambiguous keys' differences spread like coincidences
+	// over the window (see estimate): the two exporters share no sessions
+	// within it, and their candidates do not pair.
+	noOffset bool
 }
 
 func (m *matcher) comboOf(preED, postED int) int {
@@ -252,20 +257,36 @@ func (m *matcher) estimate(res *Result) {
 		c.ref = reference{global: global}
 		m.localReference(c, m.comboQuantum(ci))
 		c.plausibility(m.comboQuantum(ci))
-		res.LocalBuckets += len(c.ref.t)
-		if best < 0 || c.peak > m.combos[best].peak {
-			best = ci
-		}
 		a, b := ci, 0
 		if m.eds != nil {
 			a, b = ci/len(m.eds), ci%len(m.eds)
-			m.targets[a] = append(m.targets[a], b)
-		} else {
-			m.targets[0] = []int{0}
 		}
 		label := "all records"
 		if m.eds != nil {
 			label = ExporterPair{Pre: m.eds[a], Post: m.eds[b]}.String()
+		}
+		// Differences of true partners gather within the precision and
+		// jitter of the offset; coincidences of keys spread evenly over
+		// the window (their MAD is half the window). A spread beyond a
+		// quarter of the window (and the precision) means no common
+		// offset: the offset is beyond the window, or the sides share
+		// no sessions.
+		if c.spread > max(m.win/4, 2*m.comboQuantum(ci)) {
+			c.kept, c.noOffset = false, true
+			s := fmt.Sprintf("the candidate differences of %s show no common offset (spread ±%s s around their median, as keys coinciding by chance over the ±%v window): not paired; the offset lies beyond the window, or the two share no sessions",
+				label, strings.TrimPrefix(signedSeconds(c.spread), "+"), time.Duration(m.win))
+			res.Notes = append(res.Notes, s)
+			res.NoOffset = append(res.NoOffset, s)
+			continue
+		}
+		res.LocalBuckets += len(c.ref.t)
+		if best < 0 || c.peak > m.combos[best].peak {
+			best = ci
+		}
+		if m.eds != nil {
+			m.targets[a] = append(m.targets[a], b)
+		} else {
+			m.targets[0] = []int{0}
 		}
 		res.Notes = append(res.Notes, fmt.Sprintf("pairing reference offset %s s for %s, from %d candidate differences (%d near the mode)",
 			signedSeconds(global), label, c.n, len(near[ci])))
@@ -290,7 +311,9 @@ func (m *matcher) estimate(res *Result) {
 			}
 		}
 	}
-	res.OffsetNs, res.HasOffset = m.combos[best].ref.global, true
+	if best >= 0 {
+		res.OffsetNs, res.HasOffset = m.combos[best].ref.global, true
+	}
 	if ignored > 0 {
 		res.Notes = append(res.Notes, fmt.Sprintf("ignored %d candidate differences between exporter pairs that share no sessions (no common offset)", ignored))
 	}

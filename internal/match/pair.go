@@ -480,6 +480,8 @@ func reasonRank(r Reason) int {
 		return 6
 	case ReasonImplausible:
 		return 5
+	case ReasonNoOffset:
+		return 4
 	case ReasonOtherExporter:
 		return 4
 	case ReasonOutsideWindow:
@@ -521,6 +523,7 @@ func (m *matcher) why(g, i int, e entry, O []entry, dir int64) Unmatched {
 	if m.count(g, O, lo, hi, e.app) > 0 {
 		u.Why = ReasonOtherExporter
 		bestCost := int64(-1)
+		noOffset := false
 		for j := lo; j < hi; j++ {
 			o := &O[j]
 			if !compatible(e.app, o.app) {
@@ -531,6 +534,9 @@ func (m *matcher) why(g, i int, e entry, O []entry, dir int64) Unmatched {
 				p, q, pc, qc = o, &e, m.preCont[pb+j], econt
 			}
 			if !m.kept(p.ed(), q.ed()) {
+				if len(m.combos) > 0 && m.combos[m.comboOf(p.ed(), q.ed())].noOffset {
+					noOffset = true
+				}
 				continue
 			}
 			if m.plausible(p, pc, q, qc) {
@@ -545,6 +551,9 @@ func (m *matcher) why(g, i int, e entry, O []entry, dir int64) Unmatched {
 				bestCost = cost
 				u.Why, u.NearestNs, u.OffsetNs, u.GateNs = ReasonImplausible, q.t-p.t, ref, c.gate
 			}
+		}
+		if u.Why == ReasonOtherExporter && noOffset {
+			u.Why = ReasonNoOffset
 		}
 		return u
 	}

@@ -40,6 +40,10 @@ type Result struct {
 	LocalBuckets int
 
 	Notes []string // one line each, for the analyst
+	// NoOffset holds, per exporter pair whose candidates showed no common
+	// offset (and so were not paired), the sentence that says so (also in
+	// Notes): a reason for a verdict without pairs.
+	NoOffset []string
 }
 
 // Pair is one pre/post pair (32 bytes).
@@ -78,6 +82,7 @@ const (
 	ReasonTaken                // candidates within the window were all paired with closer records
 	ReasonOtherExporter        // candidates within the window only at exporters that share no sessions with this one
 	ReasonImplausible          // candidates within the window, but all far beyond the spread of the pairs around the offset
+	ReasonNoOffset             // candidates within the window, but their exporters' differences show no common offset
 )
 
 var reasonText = [...]string{
@@ -89,6 +94,7 @@ var reasonText = [...]string{
 	ReasonTaken:         "candidates all taken by closer pairs",
 	ReasonOtherExporter: "candidates only at exporters that share no sessions with this record's exporter",
 	ReasonImplausible:   "no candidate near the exporter pair's offset",
+	ReasonNoOffset:      "candidates within the window, but no common offset with them (coincidences of keys: the offset lies beyond the window, or the exporters share no sessions)",
 }
 
 // String returns the reason's short text.
