@@ -12,16 +12,17 @@ import (
 	"netflowtimedifference/internal/wsexport"
 )
 
-// sourceFlags are the input flags shared by flows and inspect.
-func sourceFlags() []cli.Flag {
+// sourceFlags are the input flags shared by flows, inspect and match;
+// quiet says what --quiet silences in the command.
+func sourceFlags(quiet string) []cli.Flag {
 	return []cli.Flag{
 		&cli.IntSliceFlag{Name: "port", Usage: "also decode UDP port `N` as NetFlow v9/IPFIX (repeatable; ports carrying v9/IPFIX are also detected)"},
 		&cli.StringFlag{Name: "tshark", Usage: "tshark executable `PATH` (default: tshark from PATH)"},
 		&cli.StringFlag{Name: "two-pass", Value: "auto", Usage: "run tshark -2: auto (when data precedes its template), always, never"},
 		&cli.BoolFlag{Name: "no-auto-port", Usage: "report, but do not decode, detected NetFlow/IPFIX ports"},
-		&cli.IntFlag{Name: "jobs", Value: app.DefaultJobs(), Usage: "run `N` tshark processes per file, each printing every N-th frame (same records, merged in frame order; default: one per core)"},
+		&cli.IntFlag{Name: "jobs", Value: app.DefaultJobs(), Usage: "run `N` tshark processes per file, each printing every N-th frame (same records, merged in frame order; the default is one per core)"},
 		&cli.StringFlag{Name: "input-tz", Usage: "`ZONE` (IANA name or ±HH:MM) the local time strings of a Wireshark export were written in; default: their zone labels"},
-		&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "no progress display on stderr (match: no summary either)"},
+		&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: quiet},
 	}
 }
 
@@ -62,13 +63,14 @@ func flowsCommand() *cli.Command {
 		Name:      "flows",
 		Usage:     "print every flow record of the inputs, one line each (CSV or JSON lines)",
 		ArgsUsage: "INPUT...",
-		Description: "Reads pcap/pcapng captures of NetFlow v9 / IPFIX export traffic through tshark and writes one\n" +
-			"line per data record: position, exporter, domain, flow key, application, start/end time (RFC 3339 UTC\n" +
-			"at the precision the record carries) and which information element the start came from.",
+		Description: "Reads pcap/pcapng captures of NetFlow v9 / IPFIX export traffic (through tshark) or Wireshark\n" +
+			"JSON/EK/CSV/XLSX exports of them, and writes one line per data record: position, exporter, domain,\n" +
+			"flow key, application, start/end time (RFC 3339 UTC at the precision the record carries) and which\n" +
+			"information element the start came from. The columns are listed in the README.",
 		Flags: append([]cli.Flag{
 			&cli.StringFlag{Name: "format", Value: "csv", Usage: "output format: csv or jsonl"},
 			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "write to `FILE` (atomically) instead of standard output"},
-		}, sourceFlags()...),
+		}, sourceFlags("no progress display and no notes on stderr")...),
 		Action: func(c *cli.Context) error {
 			inputs, err := inputsAndLateFlags(c)
 			if err != nil {

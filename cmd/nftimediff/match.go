@@ -32,18 +32,18 @@ func matchCommand() *cli.Command {
 			&cli.StringSliceFlag{Name: "post-odid", Usage: "observation domain `ID`s of the post-NAT side (default 320)"},
 			&cli.StringSliceFlag{Name: "pre-exporter", Usage: "only pre records from exporter `ADDR` (repeatable)"},
 			&cli.StringSliceFlag{Name: "post-exporter", Usage: "only post records from exporter `ADDR` (repeatable)"},
-			&cli.StringFlag{Name: "key", Value: match.DefaultKey.String(), Usage: "fields that must be equal: dst, dst_port, proto, app, packets, octets, vlan, src, src_port"},
+			&cli.StringFlag{Name: "key", Value: match.DefaultKey.String(), Usage: "fields that must be equal: dst, dst_port (dport), proto, app, packets, octets (bytes), vlan, src, src_port (sport); dst/dst_port mean the server socket"},
 			&cli.DurationFlag{Name: "window", Value: match.DefaultWindow, Usage: "largest start-time difference of a pair"},
 			&cli.DurationFlag{Name: "tolerance", Value: stats.DefaultTolerance, Usage: "clocks whose offset lies within ±tolerance are in sync"},
 			&cli.BoolFlag{Name: "all-pairs", Usage: "list every candidate pair (many-to-many, as the old script) instead of one-to-one pairs"},
-			&cli.BoolFlag{Name: "fail-on-drift", Usage: fmt.Sprintf("exit with code %d when the verdict is out of sync", app.ExitOutOfSync)},
+			&cli.BoolFlag{Name: "fail-on-drift", Aliases: []string{"fail-on-out-of-sync"}, Usage: fmt.Sprintf("exit with code %d when the verdict is out of sync (offset, drift or a step beyond the tolerance)", app.ExitOutOfSync)},
 			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "write every report format into `DIR` (names derived from the first input)"},
 			&cli.StringFlag{Name: "json", Usage: "write the JSON report to `FILE`"},
 			&cli.StringFlag{Name: "csv", Usage: "write one CSV row per pair to `FILE`"},
 			&cli.StringFlag{Name: "xlsx", Usage: "write the Excel report to `FILE`"},
 			&cli.StringFlag{Name: "docx", Usage: "write the Word report to `FILE`"},
 			&cli.StringFlag{Name: "text", Usage: "also write the terminal summary to `FILE`"},
-		}, sourceFlags()...),
+		}, sourceFlags("no summary, no progress display, no notes or \"wrote\" lines on stderr")...),
 		Action: func(c *cli.Context) error {
 			inputs, err := inputsAndLateFlags(c)
 			if err != nil {

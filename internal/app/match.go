@@ -287,7 +287,7 @@ func BuildModel(recs []flow.Record, tally *flow.Tally, res *match.Result, cfg Ma
 		m.Notes = append(m.Notes, fmt.Sprintf("%d records belong to neither side (other domains or exporters) and were left out", res.Excluded))
 	}
 	if overall.Continuations > 0 {
-		m.Notes = append(m.Notes, fmt.Sprintf("%d pairs of continuation records (long sessions split by the active timeout) are listed but left out of the clock statistics", overall.Continuations))
+		m.Notes = append(m.Notes, fmt.Sprintf("%s (long sessions split by the active timeout) listed but left out of the clock statistics", count(overall.Continuations, "pair of continuation records is", "pairs of continuation records are")))
 	}
 	return m
 }
@@ -490,7 +490,10 @@ func verdict(a stats.Analysis, per []groupAnalysis, m *report.Model, res *match.
 			first = fmt.Sprintf("%d of %d exporter pairs cannot be judged: %s", len(und), len(per), strings.Join(und, "; "))
 		case len(ok) > 0:
 			v.Code = stats.InSync
-			first = fmt.Sprintf("all %d exporter pairs with enough pairs are in sync", len(ok))
+			first = "every exporter pair with enough pairs to judge is in sync"
+			if len(ok) > 1 {
+				first = fmt.Sprintf("all %d exporter pairs with enough pairs to judge are in sync", len(ok))
+			}
 		default:
 			v.Code = stats.Undetermined
 			first = fmt.Sprintf("no exporter pair has the %d pairs needed for a verdict", stats.MinPairsForVerdict)
@@ -639,8 +642,8 @@ func outliers(pairs []report.Pair, mp []match.Pair, ref []float64, limit float64
 	if len(idx) > show {
 		more = fmt.Sprintf(" and %d more", len(idx)-show)
 	}
-	return fmt.Sprintf("%d of %d pairs (continuations aside) differ by more than %s from their exporter pair's offset: %s%s",
-		len(idx), counted, stats.FormatMs(limit), strings.Join(parts, ", "), more)
+	return fmt.Sprintf("%d of %s (continuations aside) differ by more than %s from their exporter pair's offset: %s%s",
+		len(idx), count(counted, "pair", "pairs"), stats.FormatMs(limit), strings.Join(parts, ", "), more)
 }
 
 // runningHeads names the pairs of first records of long sessions that were

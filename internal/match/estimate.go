@@ -288,8 +288,8 @@ func (m *matcher) estimate(res *Result) {
 		} else {
 			m.targets[0] = []int{0}
 		}
-		res.Notes = append(res.Notes, fmt.Sprintf("pairing reference offset %s s for %s, from %d candidate differences (%d near the mode)",
-			signedSeconds(global), label, c.n, len(near[ci])))
+		res.Notes = append(res.Notes, fmt.Sprintf("pairing reference offset %s s for %s, from %s (%d near the mode)",
+			signedSeconds(global), label, plural(c.n, "candidate difference", "candidate differences"), len(near[ci])))
 		if abs64(global) > m.win*3/4 {
 			res.Notes = append(res.Notes, fmt.Sprintf("the offset of %s (%s s) is close to the window (%v): pairs beyond it are lost; widen --window",
 				label, signedSeconds(global), time.Duration(m.win)))
@@ -315,7 +315,7 @@ func (m *matcher) estimate(res *Result) {
 		res.OffsetNs, res.HasOffset = m.combos[best].ref.global, true
 	}
 	if ignored > 0 {
-		res.Notes = append(res.Notes, fmt.Sprintf("ignored %d candidate differences between exporter pairs that share no sessions (no common offset)", ignored))
+		res.Notes = append(res.Notes, fmt.Sprintf("ignored %s between exporter pairs that share no sessions (no common offset)", plural(ignored, "candidate difference", "candidate differences")))
 	}
 }
 
@@ -362,6 +362,14 @@ func (c *combo) plausibility(quantum int64) {
 	c.spread = int64(1.4826 * float64(medianInt(dev)))
 	c.tie = min(quantum, max(2*int64(time.Millisecond), tieSigmas*c.spread))
 	c.gate = quantum + max(int64(gateFloor), gateSigmas*c.spread)
+}
+
+// plural writes n with the singular or the plural words.
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }
 
 // densest returns the weight of the densest run of wb bins of hist and the

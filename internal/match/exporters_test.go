@@ -75,7 +75,7 @@ func TestRunMarksContinuationRecords(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := fmt.Sprint(res.Pairs)
-	want := "[{0 2 1 false 1000000 -1} {1 3 1 true 640000000 -1}]"
+	want := "[{0 2 1 false false 1000000 -1} {1 3 1 true false 640000000 -1}]"
 	if got != want {
 		t.Errorf("pairs = %s, want %s: the first segments 1 ms apart, the continuations 640 ms apart and marked", got, want)
 	}

@@ -432,7 +432,7 @@ func TestRunPairsRecordsWithoutServerPortsEitherWay(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := fmt.Sprint(res.Pairs); got != "[{0 1 1 false 250000000 -1} {2 3 1 false 250000000 -1}]" {
+	if got := fmt.Sprint(res.Pairs); got != "[{0 1 1 false false 250000000 -1} {2 3 1 false false 250000000 -1}]" {
 		t.Errorf("pairs = %s, want 0->1 and 2->3 at 250 ms", got)
 	}
 	if len(res.UnmatchedPre)+len(res.UnmatchedPost) != 0 {

@@ -186,9 +186,12 @@ func selectSides(recs []flow.Record, cfg Config) (s Sides, nPre, nPost int, err 
 			return false
 		}
 		if !has(DefaultPreDomain) && !has(DefaultPostDomain) {
+			if len(found) == 0 {
+				return s, 0, 0, &SideError{Msg: "no flow records in the input", Code: 5}
+			}
 			if len(found) != 2 {
 				return s, 0, 0, &SideError{
-					Msg:   fmt.Sprintf("default domains %d (pre) and %d (post) are absent and %d domains carry flows, not 2: choose with --pre-odid and --post-odid", DefaultPreDomain, DefaultPostDomain, len(found)),
+					Msg:   fmt.Sprintf("default domains %d (pre) and %d (post) are absent and %s flows, not 2: choose with --pre-odid and --post-odid", DefaultPreDomain, DefaultPostDomain, plural(len(found), "domain carries", "domains carry")),
 					Found: found, Code: 5,
 				}
 			}

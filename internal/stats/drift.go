@@ -101,7 +101,7 @@ func EstimateDrift(atNs []int64, deltaMs []float64, minSpan time.Duration) Drift
 	}
 	d.SpanSeconds = float64(t1-t0) / 1e9
 	if n < 10 {
-		d.Reason = fmt.Sprintf("only %d pairs (at least 10 needed)", n)
+		d.Reason = fmt.Sprintf("only %d %s (at least 10 needed)", n, pairs(n))
 		return d
 	}
 	if time.Duration(t1-t0) < minSpan {

@@ -266,10 +266,10 @@ func verdict(a *Analysis, n int) (v Verdict) {
 		return v
 	}
 	o := a.Offset
-	add("%d pairs; the post side's start times differ from the pre side's by %s (median; %s %s to %s)",
-		n, FormatSignedMs(o.Estimate), o.Name(), FormatSignedMs(o.Low), FormatSignedMs(o.High))
+	add("%d %s; the post side's start times differ from the pre side's by %s (median; %s %s to %s)",
+		n, pairs(n), FormatSignedMs(o.Estimate), o.Name(), FormatSignedMs(o.Low), FormatSignedMs(o.High))
 	if a.Continuations > 0 {
-		add("%d pairs of continuation records (long sessions split by the exporters' active timeouts) left out: their starts follow each exporter's schedule, not its clock", a.Continuations)
+		add("%d %s of continuation records (long sessions split by the exporters' active timeouts) left out: their starts follow each exporter's schedule, not its clock", a.Continuations, pairs(a.Continuations))
 	}
 	if prec > 0 {
 		add("the start times are exact to %s (precision limit of the pairs)", FormatMs(prec))
@@ -299,7 +299,7 @@ func verdict(a *Analysis, n int) (v Verdict) {
 	switch {
 	case n < MinPairsForVerdict:
 		v.Code = Undetermined
-		add("only %d pairs: at least %d are needed for a verdict", n, MinPairsForVerdict)
+		add("only %d %s: at least %d are needed for a verdict", n, pairs(n), MinPairsForVerdict)
 	case lo > tol || hi < -tol:
 		v.Code = OutOfSync
 		add("out of sync: the clock offset (%s to %s) lies beyond the tolerance of ±%s", FormatSignedMs(lo), FormatSignedMs(hi), FormatMs(tol))
@@ -318,6 +318,14 @@ func verdict(a *Analysis, n int) (v Verdict) {
 		add("undetermined: the clock offset (%s to %s) straddles the tolerance of ±%s", FormatSignedMs(lo), FormatSignedMs(hi), FormatMs(tol))
 	}
 	return v
+}
+
+// pairs is "pair" for one, else "pairs".
+func pairs(n int) string {
+	if n == 1 {
+		return "pair"
+	}
+	return "pairs"
 }
 
 func stepBeyond(steps []Step, L float64) bool {
