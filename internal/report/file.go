@@ -3,11 +3,15 @@ package report
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
+	"hash/fnv"
 	"io"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
+	"unicode/utf8"
 )
 
 // RenderFunc writes one report to w. Renderers check ctx between rows and
@@ -19,7 +23,8 @@ type RenderFunc func(ctx context.Context, w io.Writer) error
 // renamed over path only when render succeeded and ctx is not cancelled. On
 // any error, and on cancellation, the temporary file is removed, so an
 // interrupted run never leaves a half report (an older report at path stays
-// untouched). The final file has mode 0644.
+// untouched). The final file has mode 0644. After the rename the directory
+// is synced too, so that a crash cannot lose the rename.
 //
 // A path that names something other than a regular file (a named pipe, a
 // terminal, /dev/stdout) is written directly: renaming over it would replace
@@ -43,12 +48,13 @@ func WriteFile(ctx context.Context, path string, render RenderFunc) (err error) 
 	if dir == "" {
 		dir = "."
 	}
-	tmp, err := os.CreateTemp(dir, "."+base+".tmp-*")
+	tmp, err := os.CreateTemp(dir, tempPattern(base))
 	if err != nil {
 		return fmt.Errorf("write report %s: %w", path, err)
 	}
+	renamed := false
 	defer func() {
-		if err != nil {
+		if err != nil && !renamed {
 			_ = tmp.Close() // may already be closed; the error is the first one
 			_ = os.Remove(tmp.Name())
 		}
@@ -78,7 +84,47 @@ func WriteFile(ctx context.Context, path string, render RenderFunc) (err error) 
 	if err = os.Rename(tmp.Name(), path); err != nil {
 		return fmt.Errorf("write report %s: %w", path, err)
 	}
+	renamed = true
+	if err = syncDir(dir); err != nil {
+		// The report is complete and in place; only the rename's
+		// durability across a crash is in doubt.
+		return fmt.Errorf("write report %s: sync directory: %w", path, err)
+	}
 	return nil
+}
+
+// MaxNameBytes is the longest file name (one path element, in bytes) that
+// ext4, XFS, Btrfs and tmpfs accept (NAME_MAX).
+const MaxNameBytes = 255
+
+// tempRandom is the room os.CreateTemp needs for its random part: the
+// decimal digits of a uint32.
+const tempRandom = 10
+
+// tempPattern is the os.CreateTemp pattern of the temporary file for the
+// report base: ".<base>.tmp-*", with base cut (at a UTF-8 boundary) so that
+// the temporary name fits in MaxNameBytes even when base itself is close to
+// the limit.
+func tempPattern(base string) string {
+	const pre, post = ".", ".tmp-"
+	return pre + cutUTF8(base, MaxNameBytes-len(pre)-len(post)-tempRandom) + post + "*"
+}
+
+// syncDir fsyncs a directory, making a rename in it durable. File systems
+// that cannot sync a directory (EINVAL, unsupported) are not an error.
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	err = d.Sync()
+	if cerr := d.Close(); err == nil {
+		err = cerr
+	}
+	if errors.Is(err, syscall.EINVAL) || errors.Is(err, errors.ErrUnsupported) {
+		return nil
+	}
+	return err
 }
 
 // writeDirect renders into w through a buffer: for streams, which cannot be
@@ -108,6 +154,11 @@ const Suffix = "-nftimediff"
 // (pre.pcap post.pcap -> pre-post); with more, "-and-N-more" is appended to
 // the first stem. Standard input ("-" or no input) gives the stem "stdin".
 // The result is DIR/<stem>-nftimediff.{txt,json,csv,xlsx,docx}.
+//
+// A stem longer than MaxStemBytes is cut (at a UTF-8 boundary) and ends in
+// "~" and 8 hex digits of a hash of the whole stem, so that the file names
+// and their temporary names (WriteFile) fit in MaxNameBytes and two long
+// input names that differ only at the end still give different files.
 func PathsInDir(dir string, inputs []string) Paths {
 	var stem string
 	switch len(inputs) {
@@ -120,8 +171,37 @@ func PathsInDir(dir string, inputs []string) Paths {
 	default:
 		stem = fmt.Sprintf("%s-and-%d-more", fileStem(inputs[0]), len(inputs)-1)
 	}
-	p := filepath.Join(dir, stem+Suffix)
+	p := filepath.Join(dir, shortStem(stem)+Suffix)
 	return Paths{Text: p + ".txt", JSON: p + ".json", CSV: p + ".csv", XLSX: p + ".xlsx", DOCX: p + ".docx"}
+}
+
+// MaxStemBytes is the longest stem PathsInDir uses: with Suffix, the longest
+// extension (".docx", ".json", ".xlsx") and WriteFile's temporary name
+// (".NAME.tmp-" and 10 digits) the name stays within MaxNameBytes.
+const MaxStemBytes = MaxNameBytes - len(".") - len(Suffix) - len(".xlsx") - len(".tmp-") - tempRandom
+
+// shortStem cuts a stem longer than MaxStemBytes and appends "~" and a hash
+// of the whole stem (FNV-1a, 32 bits, 8 hex digits).
+func shortStem(stem string) string {
+	if len(stem) <= MaxStemBytes {
+		return stem
+	}
+	h := fnv.New32a()
+	_, _ = h.Write([]byte(stem))
+	tag := fmt.Sprintf("~%08x", h.Sum32())
+	return cutUTF8(stem, MaxStemBytes-len(tag)) + tag
+}
+
+// cutUTF8 returns the longest prefix of s of at most n bytes that does not
+// end inside a UTF-8 sequence.
+func cutUTF8(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
 }
 
 // fileStem is the base name without its extension; characters that are

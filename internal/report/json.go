@@ -110,7 +110,13 @@ func WriteJSON(ctx context.Context, w io.Writer, m *Model) error {
 		j.key("export_lag_median_ms").num(orNaN(e.ExportLagMedian, e.HasExportLag)).raw(",")
 		j.key("export_lag_min_ms").num(orNaN(e.ExportLagMin, e.HasExportLag)).raw(",")
 		j.key("export_lag_max_ms").num(orNaN(e.ExportLagMax, e.HasExportLag)).raw(",")
-		j.key("start_after_export").int(int64(e.StartAfterExport)).raw("}")
+		j.key("start_after_export")
+		if e.StartAfterExportKnown() {
+			j.int(int64(e.StartAfterExport))
+		} else {
+			j.raw("null")
+		}
+		j.raw("}")
 	}
 	j.raw("],\n")
 	j.key("notes").strs(m.Notes).raw(",\n")

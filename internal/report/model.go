@@ -91,7 +91,20 @@ type Exporter struct {
 	// Export clock check: header export time - capture time, in ms.
 	ExportLagMedian, ExportLagMin, ExportLagMax float64
 	HasExportLag                                bool
-	StartAfterExport                            int
+	// StartAfterExport counts records whose start lies after their export
+	// packet's header time: impossible with right clocks. It can only be
+	// counted when the input carries export times (Wireshark CSV/XLSX
+	// exports do not); HasStartAfterExport says it was. See
+	// StartAfterExportKnown.
+	StartAfterExport    int
+	HasStartAfterExport bool
+}
+
+// StartAfterExportKnown reports whether StartAfterExport was counted: when
+// HasStartAfterExport is set, or when there is an export lag or a count (both
+// need export times). Renderers show "n/a" (JSON null) otherwise.
+func (e *Exporter) StartAfterExportKnown() bool {
+	return e.HasStartAfterExport || e.HasExportLag || e.StartAfterExport > 0
 }
 
 // Pair is one matched pre/post pair.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -25,10 +26,11 @@ func WriteText(ctx context.Context, w io.Writer, m *Model) error {
 	}
 	p("%s\n\n", CleanText(title))
 	p("VERDICT: %s\n", strings.ToUpper(verdictCode(m.Verdict.Code)))
-	if m.Verdict.Summary != "" {
-		p("  %s\n", CleanText(m.Verdict.Summary))
+	summary, reasons := VerdictLines(&m.Verdict)
+	if summary != "" {
+		p("  %s\n", CleanText(summary))
 	}
-	for _, r := range m.Verdict.Reasons {
+	for _, r := range reasons {
 		p("  - %s\n", CleanText(r))
 	}
 	p("\n")
@@ -82,10 +84,13 @@ func WriteText(ctx context.Context, w io.Writer, m *Model) error {
 				lag = FormatMs(e.ExportLagMedian)
 				lagRange = FormatMs(e.ExportLagMin) + " .. " + FormatMs(e.ExportLagMax)
 			}
-			fmt.Fprintf(t, "%s\t%d\t%s\t%s\t%d\t%d\t%s\t%s\t%s\t%d\t%d\t\n", CleanText(e.Exporter), e.Domain, dash(e.Side), dash(e.Versions),
-				e.Packets, e.Records, dash(CleanText(e.Encodings)), lag, lagRange, e.StartAfterExport, e.Undecoded)
+			fmt.Fprintf(t, "%s\t%d\t%s\t%s\t%d\t%d\t%s\t%s\t%s\t%s\t%d\t\n", CleanText(e.Exporter), e.Domain, dash(e.Side), dash(e.Versions),
+				e.Packets, e.Records, dash(CleanText(e.Encodings)), lag, lagRange, StartAfterExportText(e), e.Undecoded)
 		}
 		_ = t.Flush()
+		if s := ExportersNA(m.Exporters); s != "" {
+			p("  %s\n", s)
+		}
 	}
 
 	if len(m.Notes) > 0 {
@@ -125,6 +130,26 @@ func verdictCode(s string) string {
 		return "undetermined"
 	}
 	return s
+}
+
+// StartAfterExportText is the count of records starting after their export
+// time, or "n/a" when the input carries no export times.
+func StartAfterExportText(e *Exporter) string {
+	if !e.StartAfterExportKnown() {
+		return "n/a"
+	}
+	return strconv.Itoa(e.StartAfterExport)
+}
+
+// ExportersNA explains "n/a" in an exporters table (export lag, starts
+// after export time); "" when no exporter shows it.
+func ExportersNA(es []Exporter) string {
+	for i := range es {
+		if !es[i].HasExportLag || !es[i].StartAfterExportKnown() {
+			return "n/a: not known from this input (Wireshark CSV/XLSX exports carry no export times)."
+		}
+	}
+	return ""
 }
 
 // OffsetText formats the offset with its interval, e.g.

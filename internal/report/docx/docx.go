@@ -10,8 +10,8 @@
 // version list, and the younger ones (fumiama/go-docx, yunkeweb/go-word,
 // fabiomarini/wordingo) build the whole document tree in memory and are a
 // few weeks old. The subset needed here (paragraphs, runs, tables, inline
-// pictures) is small and fully tested by reading the document back and by a
-// LibreOffice conversion.
+// pictures, a footer with page number fields) is small and fully tested by
+// reading the document back and by a LibreOffice conversion.
 package docx
 
 import (
@@ -30,6 +30,10 @@ import (
 	"netflowtimedifference/internal/report"
 	"netflowtimedifference/internal/report/plot"
 )
+
+// sheetRows is the data rows per XLSX sheet, to name the sheets the pairs
+// continue on (report.SheetNames); tests lower it.
+var sheetRows = report.SheetRows
 
 // Defaults for Options.
 const (
@@ -89,6 +93,7 @@ func Write(ctx context.Context, w io.Writer, m *report.Model, opt Options) error
 		{"word/_rels/document.xml.rels", documentRels},
 		{"word/styles.xml", styles},
 		{"word/settings.xml", settings},
+		{"word/footer1.xml", footer},
 	} {
 		if err := put(part.name, part.content); err != nil {
 			return err
@@ -172,10 +177,53 @@ func (d *doc) runs(rs ...run) {
 			}
 			d.raw("</w:rPr>")
 		}
-		d.raw(`<w:t xml:space="preserve">`)
-		d.raw(esc(r.text))
-		d.raw("</w:t></w:r>")
+		d.runText(r.text)
+		d.raw("</w:r>")
 	}
+}
+
+// runText writes the text of a run: units kept with their numbers
+// (nbspUnits), and the minus sign of a negative number as a no-break
+// hyphen (<w:noBreakHyphen/>), since Word and LibreOffice otherwise break a
+// line after it: "difference -" / "184 ms".
+func (d *doc) runText(s string) {
+	s = nbspUnits(s)
+	for {
+		i := minusAt(s)
+		if i < 0 {
+			break
+		}
+		d.textElem(s[:i])
+		d.raw(`<w:noBreakHyphen/>`)
+		s = s[i+1:]
+	}
+	d.textElem(s)
+}
+
+// textElem writes a <w:t> with s escaped; nothing for "".
+func (d *doc) textElem(s string) {
+	if s == "" {
+		return
+	}
+	d.raw(`<w:t xml:space="preserve">`)
+	d.raw(esc(s))
+	d.raw(`</w:t>`)
+}
+
+// minusAt is the index of the first minus sign of a negative number in s: a
+// '-' before a digit, at the start or after a space, a no-break space or an
+// opening parenthesis; -1 when there is none. "10.0.0.1-2" and "a-1" are
+// left alone.
+func minusAt(s string) int {
+	for i := 0; i+1 < len(s); i++ {
+		if s[i] != '-' || s[i+1] < '0' || s[i+1] > '9' {
+			continue
+		}
+		if i == 0 || s[i-1] == ' ' || s[i-1] == '(' || strings.HasSuffix(s[:i], nbsp) {
+			return i
+		}
+	}
+	return -1
 }
 
 func (d *doc) para(style string, rs ...run) {
@@ -209,11 +257,14 @@ func (d *doc) styledTable(style string, margin int, widths []int, right []bool, 
 		d.raw(`<w:gridCol w:w="` + strconv.Itoa(wd) + `"/>`)
 	}
 	d.raw("</w:tblGrid>\n")
+	// No row is split across pages; the header row is repeated on every
+	// page the table spans.
 	row := func(cells []string, head bool) {
-		d.raw("<w:tr>")
+		d.raw("<w:tr><w:trPr><w:cantSplit/>")
 		if head {
-			d.raw("<w:trPr><w:tblHeader/></w:trPr>")
+			d.raw("<w:tblHeader/>")
 		}
+		d.raw("</w:trPr>")
 		for i, c := range cells {
 			d.raw(`<w:tc><w:tcPr><w:tcW w:w="` + strconv.Itoa(widths[i]) + `" w:type="dxa"/>`)
 			if head {
@@ -265,12 +316,14 @@ const documentEnd = portraitSection + `</w:body></w:document>
 `
 
 // The sections: A4 portrait with 2 cm margins, and A4 landscape for tables
-// too wide for portrait. A section's properties end it: in the body's last
-// element, or in the last paragraph of a section before another.
+// too wide for portrait, both with the footer "Page N of M". A section's
+// properties end it: in the body's last element, or in the last paragraph
+// of a section before another.
 const (
 	pageMargins      = `<w:pgMar w:top="1134" w:right="1134" w:bottom="1134" w:left="1134" w:header="567" w:footer="567" w:gutter="0"/>`
-	portraitSection  = `<w:sectPr><w:pgSz w:w="11906" w:h="16838"/>` + pageMargins + `</w:sectPr>`
-	landscapeSection = `<w:sectPr><w:pgSz w:w="16838" w:h="11906" w:orient="landscape"/>` + pageMargins + `</w:sectPr>`
+	footerRef        = `<w:footerReference w:type="default" r:id="rIdFooter1"/>`
+	portraitSection  = `<w:sectPr>` + footerRef + `<w:pgSz w:w="11906" w:h="16838"/>` + pageMargins + `</w:sectPr>`
+	landscapeSection = `<w:sectPr>` + footerRef + `<w:pgSz w:w="16838" w:h="11906" w:orient="landscape"/>` + pageMargins + `</w:sectPr>`
 )
 
 // endSection ends the section so far with the properties sect.
@@ -302,11 +355,12 @@ func (d *doc) document(ctx context.Context, m *report.Model, title string, opt O
 	}
 	d.text("Heading1", "Verdict")
 	vr := []run{{text: strings.ToUpper(code), bold: true, color: verdictColor(code)}}
-	if m.Verdict.Summary != "" {
-		vr = append(vr, run{text: ": " + m.Verdict.Summary})
+	summary, reasons := report.VerdictLines(&m.Verdict)
+	if summary != "" {
+		vr = append(vr, run{text: ": " + summary})
 	}
 	d.para("Verdict", vr...)
-	for _, r := range m.Verdict.Reasons {
+	for _, r := range reasons {
 		d.text("ListLine", "•\u00a0"+r)
 	}
 
@@ -355,13 +409,13 @@ func (d *doc) document(ctx context.Context, m *report.Model, title string, opt O
 	expRight := []bool{false, true, false, false, true, false, true, true, true, true}
 	expHeader := []string{"Exporter", "Domain", "Side", "Version", "Records", "Start encoding", "Lag median (ms)", "Lag min (ms)", "Lag max (ms)", "Starts after export"}
 	var expRows [][]string
-	for _, e := range m.Exporters {
+	for i, e := range m.Exporters {
 		lag := [3]string{"n/a", "n/a", "n/a"}
 		if e.HasExportLag {
 			lag = [3]string{report.FormatMs(e.ExportLagMedian), report.FormatMs(e.ExportLagMin), report.FormatMs(e.ExportLagMax)}
 		}
 		expRows = append(expRows, []string{e.Exporter, strconv.FormatUint(uint64(e.Domain), 10), e.Side, e.Versions,
-			strconv.Itoa(e.Records), e.Encodings, lag[0], lag[1], lag[2], strconv.Itoa(e.StartAfterExport)})
+			strconv.Itoa(e.Records), e.Encodings, lag[0], lag[1], lag[2], report.StartAfterExportText(&m.Exporters[i])})
 	}
 	pairRight := []bool{false, true, true, true, true, true, true, true}
 	pairHeader := []string{"Pre -> post", "Pairs", "Unmatched pre / post", "Offset (ms)", "95 % interval (ms)", "MAD (ms)", "Drift (ppm)", "Steps"}
@@ -385,7 +439,7 @@ func (d *doc) document(ctx context.Context, m *report.Model, title string, opt O
 		pairWidths, _ = fitWidths(pairHeader, pairRight, pairRows, smallTableSize, smallTableMargin, landscapeTxt)
 	}
 	d.text("Heading1", "Exporters")
-	d.text("", "Export lag is the export packet's header time minus its capture time at the collector. Exporters whose lag differs by seconds from the others' disagree with the collector's clock: that names the exporter that is off.")
+	d.text("", "Export lag is the export packet's header time minus its capture time at the collector. Exporters whose lag differs by seconds from the others' disagree with the collector's clock: that names the exporter that is off."+naNote(m.Exporters))
 	d.styledTable("TableSmall", smallTableMargin, expWidths, expRight, expHeader, expRows)
 	if len(pairRows) > 0 {
 		d.text("Heading1", "Exporter pairs")
@@ -414,14 +468,15 @@ func (d *doc) document(ctx context.Context, m *report.Model, title string, opt O
 	d.text("Heading1", "Pairs")
 	n := len(m.Pairs)
 	shown := min(n, max(opt.PairLines, 0))
+	pairSheets := report.SheetsText(report.SheetNames(report.SheetPairs, n, sheetRows))
 	switch {
 	case n == 0:
 		d.text("", "No pairs were found.")
 	case shown == n:
 		d.text("", fmt.Sprintf("All %s pairs, one line each: pre record <=> post record: socket, protocol, application, difference post - pre.", thousands(n)))
 	default:
-		d.text("", fmt.Sprintf("The first %s of %s pairs, one line each (pre record <=> post record: socket, protocol, application, difference post - pre). The list is cut at %s lines; all pairs are in %s, sheet Pairs.",
-			thousands(shown), thousands(n), thousands(shown), xlsx))
+		d.text("", fmt.Sprintf("The first %s of %s pairs, one line each (pre record <=> post record: socket, protocol, application, difference post - pre). The list is cut at %s lines; all pairs are in %s, %s.",
+			thousands(shown), thousands(n), thousands(shown), xlsx, pairSheets))
 	}
 	for i := range shown {
 		if i&1023 == 0 {
@@ -432,17 +487,17 @@ func (d *doc) document(ctx context.Context, m *report.Model, title string, opt O
 		d.text("PairLine", report.PairLine(&m.Pairs[i], withFile))
 	}
 	if shown < n {
-		d.para("", run{text: fmt.Sprintf("... %s more pairs in %s.", thousands(n-shown), xlsx), italic: true})
+		d.para("", run{text: fmt.Sprintf("... %s more pairs in %s, %s.", thousands(n-shown), xlsx, pairSheets), italic: true})
 	}
 
 	d.text("Heading1", "Unmatched records")
 	for side, list := range [2][]report.Unmatched{m.UnmatchedPre, m.UnmatchedPost} {
 		name := [...]string{"pre-NAT", "post-NAT"}[side]
-		sheet := [...]string{"Unmatched pre", "Unmatched post"}[side]
+		sheets := report.SheetsText(report.SheetNames([...]string{report.SheetUnmatchedPre, report.SheetUnmatchedPost}[side], len(list), sheetRows))
 		k := min(len(list), max(opt.UnmatchedLines, 0))
 		msg := fmt.Sprintf("%s unmatched %s records", thousands(len(list)), name)
 		if k < len(list) {
-			msg += fmt.Sprintf("; the first %s are listed, all are in %s, sheet %s", thousands(k), xlsx, sheet)
+			msg += fmt.Sprintf("; the first %s are listed, all are in %s, %s", thousands(k), xlsx, sheets)
 		}
 		d.para("", run{text: msg + ".", bold: true})
 		for i := range k {
@@ -456,6 +511,14 @@ func (d *doc) document(ctx context.Context, m *report.Model, title string, opt O
 	}
 	d.raw(documentEnd)
 	return ctx.Err()
+}
+
+// naNote is report.ExportersNA as a second sentence, or "".
+func naNote(es []report.Exporter) string {
+	if s := report.ExportersNA(es); s != "" {
+		return " " + s
+	}
+	return ""
 }
 
 func pct(f float64) string {

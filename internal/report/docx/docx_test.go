@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -51,7 +52,8 @@ func entries(t *testing.T, data []byte) map[string][]byte {
 }
 
 // paragraphs returns the text of each w:p of document.xml, decoded by
-// encoding/xml (so escapes are undone exactly as Word would).
+// encoding/xml (so escapes are undone exactly as Word would); a
+// <w:noBreakHyphen/> is U+2011, as Word shows it.
 func paragraphs(t *testing.T, docXML []byte) []string {
 	t.Helper()
 	dec := xml.NewDecoder(bytes.NewReader(docXML))
@@ -68,8 +70,11 @@ func paragraphs(t *testing.T, docXML []byte) []string {
 		}
 		switch el := tok.(type) {
 		case xml.StartElement:
-			if el.Name.Local == "t" {
+			switch el.Name.Local {
+			case "t":
 				inText = true
+			case "noBreakHyphen":
+				cur.WriteString("\u2011")
 			}
 		case xml.EndElement:
 			switch el.Name.Local {
@@ -100,7 +105,7 @@ func contains(paras []string, want string) bool {
 func TestPackageHasThePartsWordNeeds(t *testing.T) {
 	e := entries(t, render(t, reporttest.Model(10), Options{}))
 	for _, name := range []string{"[Content_Types].xml", "_rels/.rels", "word/document.xml", "word/_rels/document.xml.rels",
-		"word/styles.xml", "word/settings.xml", "docProps/core.xml", "docProps/app.xml", "word/media/image1.png", "word/media/image2.png"} {
+		"word/styles.xml", "word/settings.xml", "word/footer1.xml", "docProps/core.xml", "docProps/app.xml", "word/media/image1.png", "word/media/image2.png"} {
 		if _, ok := e[name]; !ok {
 			t.Errorf("missing part %s", name)
 		}
@@ -131,12 +136,13 @@ func TestDocumentHasVerdictAndOldStylePairLines(t *testing.T) {
 	paras := paragraphs(t, entries(t, render(t, m, Options{}))["word/document.xml"])
 	for _, want := range []string{
 		"nftimediff test report",
-		"OUT OF SYNC: Exporter 192.0.2.2 (domain 320) runs 5.001 s ahead of 192.0.2.1 (domain 310).",
-		// The issue's example line, literally.
-		"domain 310 frame 5 flow 3 <=> domain 320 frame 9 flow 1: 157.240.25.63:443 tcp facebook, difference 112 ms",
-		"domain 310 frame 101 flow 2 <=> domain 320 frame 201 flow 2: 198.51.100.1:443 tcp " + reporttest.AppFormula + ", difference 5001 ms",
-		"domain 310 frame 102 flow 3 <=> domain 320 frame 202 flow 3: 198.51.100.2:443 tcp " + reporttest.AppMarkup + ", difference 5002 ms",
-		"domain 310 frame 104 flow 5 <=> domain 320 frame 204 flow 5: 198.51.100.4:443 tcp facebook, difference 5001 ms (continuation)",
+		"OUT OF SYNC: Exporter 192.0.2.2 (domain 320) runs 5.001\u00a0s ahead of 192.0.2.1 (domain 310).",
+		// The issue's example line, literally (a no-break space keeps
+		// "ms" with its number).
+		"domain 310 frame 5 flow 3 <=> domain 320 frame 9 flow 1: 157.240.25.63:443 tcp facebook, difference 112\u00a0ms",
+		"domain 310 frame 101 flow 2 <=> domain 320 frame 201 flow 2: 198.51.100.1:443 tcp " + reporttest.AppFormula + ", difference 5001\u00a0ms",
+		"domain 310 frame 102 flow 3 <=> domain 320 frame 202 flow 3: 198.51.100.2:443 tcp " + reporttest.AppMarkup + ", difference 5002\u00a0ms",
+		"domain 310 frame 104 flow 5 <=> domain 320 frame 204 flow 5: 198.51.100.4:443 tcp facebook, difference 5001\u00a0ms (continuation)",
 		"All 10 pairs, one line each: pre record <=> post record: socket, protocol, application, difference post - pre.",
 	} {
 		if !contains(paras, want) {
@@ -168,7 +174,7 @@ func TestPairListIsCappedWithAPointerToTheXLSX(t *testing.T) {
 	}
 	for _, want := range []string{
 		"The first 12 of 30 pairs, one line each (pre record <=> post record: socket, protocol, application, difference post - pre). The list is cut at 12 lines; all pairs are in the XLSX report capture-nftimediff.xlsx, sheet Pairs.",
-		"... 18 more pairs in the XLSX report capture-nftimediff.xlsx.",
+		"... 18 more pairs in the XLSX report capture-nftimediff.xlsx, sheet Pairs.",
 	} {
 		if !contains(paras, want) {
 			t.Errorf("document lacks %q", want)
@@ -182,7 +188,7 @@ func TestHostileTextIsEscapedAndControlCharactersShown(t *testing.T) {
 	m.Notes = append(m.Notes, `<w:p>&amp;`)
 	doc := entries(t, render(t, m, Options{}))["word/document.xml"]
 	paras := paragraphs(t, doc)
-	if !contains(paras, "domain 310 frame 5 flow 3 <=> domain 320 frame 9 flow 1: 157.240.25.63:443 tcp a\u2401b\uFFFDc]]>, difference 112 ms") {
+	if !contains(paras, "domain 310 frame 5 flow 3 <=> domain 320 frame 9 flow 1: 157.240.25.63:443 tcp a\u2401b\uFFFDc]]>, difference 112\u00a0ms") {
 		t.Errorf("control characters are not shown visibly")
 	}
 	if !contains(paras, "•\u00a0<w:p>&amp;") {
@@ -221,7 +227,16 @@ func TestLibreOfficeConvertsTheDocumentToPDF(t *testing.T) {
 	}
 	dir := t.TempDir()
 	in := filepath.Join(dir, "report.docx")
-	if err := os.WriteFile(in, render(t, reporttest.Model(200), Options{}), 0o644); err != nil {
+	// Pair lines of many lengths, half of them negative, so that some wrap
+	// right at their unit or minus sign.
+	m := reporttest.Model(200)
+	for i := 5; i < len(m.Pairs); i++ {
+		m.Pairs[i].Pre.App = "app" + strings.Repeat("x", i%60)
+		if i%2 == 1 {
+			m.Pairs[i].DeltaMs = -m.Pairs[i].DeltaMs
+		}
+	}
+	if err := os.WriteFile(in, render(t, m, Options{}), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
@@ -235,8 +250,38 @@ func TestLibreOfficeConvertsTheDocumentToPDF(t *testing.T) {
 	if err != nil {
 		t.Fatalf("no PDF: %v\n%s", err, out)
 	}
-	if pages := pdfPages(pdf); !bytes.HasPrefix(pdf, []byte("%PDF-")) || pages < 3 {
+	pages := pdfPages(pdf)
+	if !bytes.HasPrefix(pdf, []byte("%PDF-")) || pages < 3 {
 		t.Errorf("PDF (%d bytes) has %d pages, want at least 3 (text, two charts, 200 pair lines)", len(pdf), pages)
+	}
+	// The pages as laid out (poppler's pdftotext): footers "Page N of M",
+	// and no line that starts with a lone unit or follows a lone minus.
+	if pdftotext, err := exec.LookPath("pdftotext"); err == nil {
+		out, err := exec.CommandContext(ctx, pdftotext, "-layout", filepath.Join(dir, "report.pdf"), "-").Output()
+		if err != nil {
+			t.Fatalf("pdftotext: %v", err)
+		}
+		text := string(out)
+		for _, want := range []string{"Page 1 of " + strconv.Itoa(pages), "Page " + strconv.Itoa(pages) + " of " + strconv.Itoa(pages)} {
+			if !strings.Contains(text, want) {
+				t.Errorf("the PDF lacks the footer %q", want)
+			}
+		}
+		wrapped := 0
+		for _, line := range strings.Split(text, "\n") {
+			l := strings.TrimSpace(line)
+			if strings.HasPrefix(l, "ms ") || l == "ms" || strings.HasSuffix(l, " -") || strings.HasSuffix(l, " \u2011") {
+				t.Errorf("a line breaks between a number and its unit or sign: %q", line)
+			}
+			if strings.HasPrefix(line, "      ") && strings.Contains(l, "ms") && !strings.Contains(l, "<=>") {
+				wrapped++ // the continuation of a wrapped pair line
+			}
+		}
+		if wrapped == 0 {
+			t.Errorf("no pair line wraps: the test does not test wrapping")
+		}
+	} else {
+		t.Log("pdftotext (poppler-utils) not installed: footers and line breaks not checked")
 	}
 	// LibreOffice's text view of the document has the example line.
 	out, err = exec.CommandContext(ctx, soffice, profile, "--headless", "--convert-to", "txt:Text (encoded):UTF8", "--outdir", dir, in).CombinedOutput()
@@ -245,7 +290,7 @@ func TestLibreOfficeConvertsTheDocumentToPDF(t *testing.T) {
 	}
 	txt, _ := os.ReadFile(filepath.Join(dir, "report.txt"))
 	for _, want := range []string{
-		"domain 310 frame 5 flow 3 <=> domain 320 frame 9 flow 1: 157.240.25.63:443 tcp facebook, difference 112 ms",
+		"domain 310 frame 5 flow 3 <=> domain 320 frame 9 flow 1: 157.240.25.63:443 tcp facebook, difference 112\u00a0ms",
 		reporttest.AppFormula, reporttest.AppMarkup, "OUT OF SYNC",
 	} {
 		if !bytes.Contains(txt, []byte(want)) {

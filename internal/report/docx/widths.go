@@ -35,7 +35,7 @@ func emWidth(r rune) float64 {
 	switch {
 	case r >= '0' && r <= '9':
 		return 0.636
-	case r == ' ', r == '.', r == ',', r == ':', r == ';':
+	case r == ' ', r == '\u00a0', r == '.', r == ',', r == ':', r == ';':
 		return 0.318
 	case r == '-', r == '(', r == ')', r == '/', r == '[', r == ']':
 		return 0.39
@@ -68,10 +68,11 @@ func textTwips(s string, size int, bold bool) int {
 	return int(em*float64(size)*10 + 0.999) // size/2 pt * 20 twips per pt
 }
 
-// longestWord is the width of the widest space-separated word of s.
+// longestWord is the width of the widest space-separated word of s as the
+// document shows it: a no-break space (nbspUnits) joins words.
 func longestWord(s string, size int, bold bool) int {
 	w := 0
-	for _, f := range strings.Fields(s) {
+	for _, f := range strings.Split(nbspUnits(s), " ") {
 		w = max(w, textTwips(f, size, bold))
 	}
 	return w

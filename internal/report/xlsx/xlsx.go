@@ -21,7 +21,7 @@ import (
 
 // sheetRowLimit is the number of rows of one worksheet, header included
 // (Excel's limit). Tests lower it to exercise the continuation sheets.
-var sheetRowLimit = excelize.TotalRows
+var sheetRowLimit = report.SheetRows + 1
 
 // Chart sizes: at most HistogramBins inner bins and SeriesPoints points in the
 // difference-over-time scatter (both computed by the report package).
@@ -59,9 +59,9 @@ func Write(ctx context.Context, w io.Writer, m *report.Model) error {
 	}
 
 	perSheet := sheetRowLimit - 1
-	pairSheets := sheetNames("Pairs", len(m.Pairs), perSheet)
-	preSheets := sheetNames("Unmatched pre", len(m.UnmatchedPre), perSheet)
-	postSheets := sheetNames("Unmatched post", len(m.UnmatchedPost), perSheet)
+	pairSheets := report.SheetNames(report.SheetPairs, len(m.Pairs), perSheet)
+	preSheets := report.SheetNames(report.SheetUnmatchedPre, len(m.UnmatchedPre), perSheet)
+	postSheets := report.SheetNames(report.SheetUnmatchedPost, len(m.UnmatchedPost), perSheet)
 
 	type big struct {
 		name  string
@@ -89,26 +89,27 @@ func Write(ctx context.Context, w io.Writer, m *report.Model) error {
 		if _, err := f.NewSheet(b.name); err != nil {
 			return err
 		}
-		if err := tableHead(f, b.name, b.cols, b.rows, st); err != nil {
+		if err := tableHead(f, b.name, b.cols, b.rows, st, nil); err != nil {
 			return err
 		}
 	}
-	if err := exportersSheet(f, m, st); err != nil {
+	used := usedRange{}
+	if err := exportersSheet(f, m, st, used); err != nil {
 		return err
 	}
-	if err := exporterPairsSheet(f, m, st); err != nil {
+	if err := exporterPairsSheet(f, m, st, used); err != nil {
 		return err
 	}
 	h := report.DeltaHistogram(m.Pairs, HistogramBins)
 	series := report.DeltaSeries(m.Pairs, SeriesPoints)
-	scatter, err := chartSheets(f, h, series, st)
+	scatter, err := chartSheets(f, h, series, st, used)
 	if err != nil {
 		return err
 	}
 	if scatter != "" {
 		z.edits[scatter] = numericXValues
 	}
-	if err := summarySheet(f, m, st, [][]string{pairSheets, preSheets, postSheets}, perSheet); err != nil {
+	if err := summarySheet(f, m, st, [][]string{pairSheets, preSheets, postSheets}, perSheet, used); err != nil {
 		return err
 	}
 	for _, name := range f.GetSheetList() {
@@ -121,6 +122,13 @@ func Write(ctx context.Context, w io.Writer, m *report.Model) error {
 			fit = -1 // no fitting
 		}
 		if err := printLayout(f, name, fit); err != nil {
+			return err
+		}
+	}
+	// The small sheets' <dimension>: excelize leaves "A1" on sheets filled
+	// cell by cell. (The big tables' is set by the row writer.)
+	for name, r := range used {
+		if err := f.SetSheetDimension(name, fmt.Sprintf("A1:%s%d", colName(r.cols), r.rows)); err != nil {
 			return err
 		}
 	}
@@ -163,20 +171,6 @@ func Write(ctx context.Context, w io.Writer, m *report.Model) error {
 		return err
 	}
 	return ctx.Err()
-}
-
-// sheetNames returns "base", "base (2)", ... enough sheets for n rows of
-// perSheet each, and always at least one.
-func sheetNames(base string, n, perSheet int) []string {
-	k := max(1, (n+perSheet-1)/perSheet)
-	names := make([]string, k)
-	for i := range names {
-		names[i] = base
-		if i > 0 {
-			names[i] = fmt.Sprintf("%s (%d)", base, i+1)
-		}
-	}
-	return names
 }
 
 func newStyles(f *excelize.File, verdict string) (styles, error) {
@@ -224,7 +218,8 @@ type column struct {
 
 // tableHead writes the header row of a big table, freezes it, sets the
 // column widths and an autofilter over all rows.
-func tableHead(f *excelize.File, sheet string, cols []column, rows int, st styles) error {
+func tableHead(f *excelize.File, sheet string, cols []column, rows int, st styles, used usedRange) error {
+	used.mark(sheet, len(cols), 1)
 	head := make([]any, len(cols))
 	for i, c := range cols {
 		head[i] = c.head
@@ -373,7 +368,8 @@ type sheetWriter struct {
 	sheet     string
 	row       int
 	err       error
-	wrapWidth []int // column widths in characters for line's row heights; nil: no wrapping
+	wrapWidth []int     // column widths in characters for line's row heights; nil: no wrapping
+	used      usedRange // where the sheet's values are (nil: not noted)
 }
 
 func (s *sheetWriter) set(col int, v any, style int) {
@@ -392,12 +388,14 @@ func (s *sheetWriter) set(col int, v any, style int) {
 	case float64:
 		if math.IsNaN(x) || math.IsInf(x, 0) {
 			s.err = s.f.SetCellStr(s.sheet, cell, "n/a")
+			s.used.mark(s.sheet, col, s.row)
 			return
 		}
 		s.err = s.f.SetCellFloat(s.sheet, cell, x, -1, 64)
 	default:
 		s.err = s.f.SetCellValue(s.sheet, cell, v)
 	}
+	s.used.mark(s.sheet, col, s.row)
 	if s.err == nil && style != 0 {
 		s.err = s.f.SetCellStyle(s.sheet, cell, cell, style)
 	}
@@ -446,7 +444,7 @@ func wrappedLines(s string, width int) int {
 	return lines
 }
 
-func exportersSheet(f *excelize.File, m *report.Model, st styles) error {
+func exportersSheet(f *excelize.File, m *report.Model, st styles, used usedRange) error {
 	const sheet = "Exporters"
 	if _, err := f.NewSheet(sheet); err != nil {
 		return err
@@ -454,14 +452,18 @@ func exportersSheet(f *excelize.File, m *report.Model, st styles) error {
 	cols := []column{{"Exporter", 18}, {"Domain", 9}, {"Side", 7}, {"Versions", 9}, {"Packets", 10}, {"Records", 10},
 		{"Start encodings", 34}, {"Undecoded sets", 10}, {"Export lag median (ms)", 13}, {"Export lag min (ms)", 13},
 		{"Export lag max (ms)", 13}, {"Starts after export time", 12}}
-	if err := tableHead(f, sheet, cols, len(m.Exporters), st); err != nil {
+	if err := tableHead(f, sheet, cols, len(m.Exporters), st, used); err != nil {
 		return err
 	}
-	w := &sheetWriter{f: f, sheet: sheet, row: 2}
-	for _, e := range m.Exporters {
-		var med, lo, hi any
+	w := &sheetWriter{f: f, sheet: sheet, row: 2, used: used}
+	for i := range m.Exporters {
+		e := &m.Exporters[i]
+		var med, lo, hi, after any = "n/a", "n/a", "n/a", "n/a"
 		if e.HasExportLag {
 			med, lo, hi = e.ExportLagMedian, e.ExportLagMin, e.ExportLagMax
+		}
+		if e.StartAfterExportKnown() {
+			after = e.StartAfterExport
 		}
 		w.set(1, e.Exporter, 0)
 		w.set(2, int64(e.Domain), 0)
@@ -474,18 +476,21 @@ func exportersSheet(f *excelize.File, m *report.Model, st styles) error {
 		w.set(9, med, st.ms)
 		w.set(10, lo, st.ms)
 		w.set(11, hi, st.ms)
-		w.set(12, e.StartAfterExport, 0)
+		w.set(12, after, 0)
 		w.row++
 	}
 	w.row++
 	w.line(0, "Export lag = header export time - capture time at the collector. An exporter whose lag differs from the others' by seconds has a wrong clock (or the collector's is wrong, if all differ alike).")
+	if s := report.ExportersNA(m.Exporters); s != "" {
+		w.line(0, s)
+	}
 	return w.err
 }
 
 // chartSheets writes "Chart data" (histogram bins and the sampled series)
 // and "Charts" with a column chart and a scatter chart over those cells. It
 // returns the part name of the scatter chart ("" when there is none).
-func chartSheets(f *excelize.File, h report.Histogram, series []report.Point, st styles) (string, error) {
+func chartSheets(f *excelize.File, h report.Histogram, series []report.Point, st styles, used usedRange) (string, error) {
 	const charts, data = "Charts", "Chart data"
 	if _, err := f.NewSheet(charts); err != nil {
 		return "", err
@@ -493,7 +498,7 @@ func chartSheets(f *excelize.File, h report.Histogram, series []report.Point, st
 	if _, err := f.NewSheet(data); err != nil {
 		return "", err
 	}
-	w := &sheetWriter{f: f, sheet: data, row: 1}
+	w := &sheetWriter{f: f, sheet: data, row: 1, used: used}
 	w.line(st.header, "Bin (ms)", "From (ms)", "To (ms)", "Pairs", "", "Pre start (UTC)", "Difference (ms)")
 	for i, b := range h.Bins {
 		w.row = i + 2
@@ -526,7 +531,7 @@ func chartSheets(f *excelize.File, h report.Histogram, series []report.Point, st
 		return "", err
 	}
 
-	cw := &sheetWriter{f: f, sheet: charts, row: 1}
+	cw := &sheetWriter{f: f, sheet: charts, row: 1, used: used}
 	if len(h.Bins) == 0 {
 		cw.line(st.bold, "No pairs, so no charts.")
 		return "", cw.err
@@ -540,8 +545,11 @@ func chartSheets(f *excelize.File, h report.Histogram, series []report.Point, st
 	n := len(h.Bins) + 1
 	noLegend := excelize.ChartLegend{Position: "none"}
 	title := func(s string) excelize.ChartTitle {
-		return excelize.ChartTitle{Paragraph: []excelize.RichTextRun{{Text: s}}}
+		return excelize.ChartTitle{Paragraph: []excelize.RichTextRun{{Text: s, Font: &excelize.Font{Color: chartTitleColor}}}}
 	}
+	// excelize draws tick labels in tx1 at 15 % (#D9D9D9, light grey on
+	// white): give them a dark grey.
+	tick := excelize.Font{Color: chartTextColor, Size: 9}
 	gap, vary := uint(10), false
 	if err := f.AddChart(charts, "A4", &excelize.Chart{
 		Type:       excelize.Col,
@@ -555,8 +563,9 @@ func chartSheets(f *excelize.File, h report.Histogram, series []report.Point, st
 			Categories: fmt.Sprintf("%s$A$2:$A$%d", q, n),
 			Values:     fmt.Sprintf("%s$D$2:$D$%d", q, n),
 		}},
-		XAxis: excelize.ChartAxis{Title: title("difference (ms), bin start")},
-		YAxis: excelize.ChartAxis{Title: title("pairs"), MajorGridLines: true},
+		XAxis: excelize.ChartAxis{Title: title("difference (ms), bin start"), Font: tick,
+			Alignment: excelize.Alignment{TextRotation: binLabelRotation(len(h.Bins))}},
+		YAxis: excelize.ChartAxis{Title: title("pairs"), MajorGridLines: true, Font: tick},
 	}); err != nil {
 		return "", err
 	}
@@ -578,11 +587,33 @@ func chartSheets(f *excelize.File, h report.Histogram, series []report.Point, st
 			Marker: excelize.ChartMarker{Symbol: "circle", Size: 4, Fill: marker,
 				Border: excelize.LineOptions{Type: excelize.LineSolid, Fill: marker}},
 		}},
-		XAxis: excelize.ChartAxis{Title: title("pre start (UTC)"), NumFmt: excelize.ChartNumFmt{CustomNumFmt: "hh:mm:ss"}},
-		YAxis: excelize.ChartAxis{Title: title("difference (ms)"), MajorGridLines: true},
+		// The time axis crosses the value axis at 0 ms (a reference line
+		// among negative differences); its labels go below the plot
+		// ("low"), not onto the points. The value labels stay left.
+		XAxis: excelize.ChartAxis{Title: title("pre start (UTC)"), NumFmt: excelize.ChartNumFmt{CustomNumFmt: "hh:mm:ss"},
+			Font: tick, TickLabelPosition: excelize.ChartTickLabelLow},
+		YAxis: excelize.ChartAxis{Title: title("difference (ms)"), MajorGridLines: true, Font: tick,
+			TickLabelPosition: excelize.ChartTickLabelLow},
 	})
 	// excelize numbers charts chart1, chart2, ... in the order they are added.
 	return "xl/charts/chart2.xml", err
+}
+
+// Chart text colours.
+const (
+	chartTextColor  = "404040" // tick labels: dark grey (Excel's default is #595959)
+	chartTitleColor = "262626"
+)
+
+// binLabelRotation is the rotation (degrees) of the histogram's bin labels:
+// up to 42 labels such as "-1550" or ">= 5005" in a 900-pixel chart wrap
+// in LibreOffice ("155" over "0") when level, so more than 12 bins are
+// turned by 45°; a few bins have room for level labels.
+func binLabelRotation(bins int) int {
+	if bins > 12 {
+		return -45
+	}
+	return 0
 }
 
 // binLabel is a short category label: the bin's lower edge, or the tail
@@ -594,10 +625,10 @@ func binLabel(b report.Bin) string {
 	return report.FormatMs(b.Low)
 }
 
-func summarySheet(f *excelize.File, m *report.Model, st styles, sheets [][]string, perSheet int) error {
+func summarySheet(f *excelize.File, m *report.Model, st styles, sheets [][]string, perSheet int, used usedRange) error {
 	const sheet = "Summary"
 	// Column widths A, B, C (set at the end); B wraps long text.
-	w := &sheetWriter{f: f, sheet: sheet, row: 1, wrapWidth: []int{0, 58, 0}}
+	w := &sheetWriter{f: f, sheet: sheet, row: 1, wrapWidth: []int{0, 58, 0}, used: used}
 	title := m.Title
 	if title == "" {
 		title = "nftimediff: pre-NAT vs post-NAT exporter clocks"
@@ -609,8 +640,9 @@ func summarySheet(f *excelize.File, m *report.Model, st styles, sheets [][]strin
 		code = "undetermined"
 	}
 	w.line(st.verdict, "Verdict", strings.ToUpper(code))
-	w.line(st.wrap, "", m.Verdict.Summary)
-	for _, r := range m.Verdict.Reasons {
+	summary, reasons := report.VerdictLines(&m.Verdict)
+	w.line(st.wrap, "", summary)
+	for _, r := range reasons {
 		w.line(st.wrap, "", r)
 	}
 	w.row++
@@ -713,7 +745,7 @@ func summarySheet(f *excelize.File, m *report.Model, st styles, sheets [][]strin
 }
 
 // exporterPairsSheet is the clock analysis per (pre exporter, post exporter).
-func exporterPairsSheet(f *excelize.File, m *report.Model, st styles) error {
+func exporterPairsSheet(f *excelize.File, m *report.Model, st styles, used usedRange) error {
 	const sheet = "Exporter pairs"
 	if _, err := f.NewSheet(sheet); err != nil {
 		return err
@@ -722,7 +754,7 @@ func exporterPairsSheet(f *excelize.File, m *report.Model, st styles) error {
 		{"Offset (ms)", 12}, {"Offset low (ms)", 12}, {"Offset high (ms)", 12}, {"Median (ms)", 12}, {"MAD (ms)", 10},
 		{"P5 (ms)", 12}, {"P95 (ms)", 12}, {"Drift (ppm)", 10}, {"Drift (ms/hour)", 10}, {"Steps", 7}, {"Precision (± ms)", 10},
 		{"Time-zone hint", 30}}
-	if err := tableHead(f, sheet, cols, len(m.PerPair), st); err != nil {
+	if err := tableHead(f, sheet, cols, len(m.PerPair), st, used); err != nil {
 		return err
 	}
 	num := func(v float64, ok bool) any {
@@ -731,7 +763,7 @@ func exporterPairsSheet(f *excelize.File, m *report.Model, st styles) error {
 		}
 		return v
 	}
-	w := &sheetWriter{f: f, sheet: sheet, row: 2}
+	w := &sheetWriter{f: f, sheet: sheet, row: 2, used: used}
 	for i := range m.PerPair {
 		k := &m.PerPair[i]
 		h := k.Pairs > 0
@@ -749,6 +781,20 @@ func exporterPairsSheet(f *excelize.File, m *report.Model, st styles) error {
 		w.row++
 	}
 	return w.err
+}
+
+// usedRange is the last row and column with a value of each small sheet,
+// for its <dimension>.
+type usedRange map[string]struct{ rows, cols int }
+
+// mark notes a value at (col, row); a nil usedRange notes nothing.
+func (u usedRange) mark(sheet string, col, row int) {
+	if u == nil {
+		return
+	}
+	r := u[sheet]
+	r.rows, r.cols = max(r.rows, row), max(r.cols, col)
+	u[sheet] = r
 }
 
 // printLayout prints landscape; fitHigh >= 0 makes the sheet one page wide
