@@ -14,6 +14,24 @@ import (
 	"unicode/utf8"
 )
 
+// special reports whether p lies in /dev or /proc, where files are devices
+// and descriptors, not reports to replace.
+func special(p string) bool {
+	p = filepath.Clean(p)
+	return strings.HasPrefix(p, "/dev/") || strings.HasPrefix(p, "/proc/")
+}
+
+// writeOpen writes a report into the existing file at path (a device, a
+// pipe, a descriptor), without a temporary file.
+func writeOpen(ctx context.Context, path string, render RenderFunc) error {
+	f, err := os.OpenFile(path, os.O_WRONLY, 0)
+	if err != nil {
+		return fmt.Errorf("write report %s: %w", path, err)
+	}
+	defer f.Close()
+	return writeDirect(ctx, path, f, render)
+}
+
 // RenderFunc writes one report to w. Renderers check ctx between rows and
 // return ctx.Err() when it is cancelled.
 type RenderFunc func(ctx context.Context, w io.Writer) error
@@ -29,20 +47,28 @@ type RenderFunc func(ctx context.Context, w io.Writer) error
 // A path that names something other than a regular file (a named pipe, a
 // terminal, /dev/stdout) is written directly: renaming over it would replace
 // the device with a file. "-" is standard output.
+//
+// A symbolic link is followed: the report replaces the file it points to,
+// and the link stays. A link into /proc or /dev (/dev/stdout ->
+// /proc/self/fd/1, even when standard output is redirected to a regular
+// file) is written directly: a rename there would replace the link itself,
+// or fail.
 func WriteFile(ctx context.Context, path string, render RenderFunc) (err error) {
 	if path == "-" {
 		return writeDirect(ctx, path, os.Stdout, render)
+	}
+	if li, err := os.Lstat(path); err == nil && li.Mode()&os.ModeSymlink != 0 {
+		target, err := filepath.EvalSymlinks(path)
+		if err != nil || special(path) || special(target) {
+			return writeOpen(ctx, path, render)
+		}
+		path = target
 	}
 	if fi, err := os.Stat(path); err == nil && !fi.Mode().IsRegular() {
 		if fi.IsDir() {
 			return fmt.Errorf("write report %s: is a directory", path)
 		}
-		f, err := os.OpenFile(path, os.O_WRONLY, 0)
-		if err != nil {
-			return fmt.Errorf("write report %s: %w", path, err)
-		}
-		defer f.Close()
-		return writeDirect(ctx, path, f, render)
+		return writeOpen(ctx, path, render)
 	}
 	dir, base := filepath.Split(path)
 	if dir == "" {

@@ -6,6 +6,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"math"
 	"os"
@@ -386,5 +387,55 @@ func TestWriteFileWritesIntoANamedPipeInsteadOfReplacingIt(t *testing.T) {
 	fi, err := os.Lstat(path)
 	if err != nil || fi.Mode()&os.ModeNamedPipe == 0 {
 		t.Errorf("the named pipe was replaced: %v %v", fi.Mode(), err)
+	}
+}
+
+// /dev/stdout is a link to /proc/self/fd/1; with standard output redirected
+// to a file it resolves to a regular file, and an atomic write would rename
+// a temporary file over the link. Descriptor links are written directly.
+func TestWriteFileWritesThroughADescriptorLinkInsteadOfReplacingIt(t *testing.T) {
+	f, err := os.Create(filepath.Join(t.TempDir(), "redirected"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	link := fmt.Sprintf("/proc/self/fd/%d", f.Fd())
+	if _, err := os.Lstat(link); err != nil {
+		t.Skipf("no /proc here: %v", err)
+	}
+	if err := report.WriteFile(context.Background(), link, func(_ context.Context, w io.Writer) error {
+		_, err := io.WriteString(w, "summary\n")
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(f.Name()); string(b) != "summary\n" {
+		t.Errorf("the redirected file holds %q, want the report", b)
+	}
+}
+
+// A link to a report elsewhere: the report replaces the file it points to,
+// and the link stays a link.
+func TestWriteFileReplacesTheTargetOfALinkAndKeepsTheLink(t *testing.T) {
+	dir := t.TempDir()
+	target := filepath.Join(dir, "real.csv")
+	link := filepath.Join(dir, "link.csv")
+	if err := os.WriteFile(target, []byte("old\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(target, link); err != nil {
+		t.Skipf("no symbolic links here: %v", err)
+	}
+	if err := report.WriteFile(context.Background(), link, func(_ context.Context, w io.Writer) error {
+		_, err := io.WriteString(w, "new\n")
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Lstat(link); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+		t.Errorf("the link was replaced: %v %v", fi.Mode(), err)
+	}
+	if b, _ := os.ReadFile(target); string(b) != "new\n" {
+		t.Errorf("the target holds %q, want the new report", b)
 	}
 }
