@@ -29,19 +29,21 @@ func Inspect(ctx context.Context, cfg InspectConfig) error {
 	}
 	defer in.Close()
 	n := 0
+	checks := startChecks{}
 	for {
-		_, err := in.Read()
+		r, err := in.Read()
 		if err == io.EOF {
 			break
 		}
 		if err != nil {
 			return err
 		}
+		checks.add(&r)
 		if n++; n%4096 == 0 && ctx.Err() != nil {
 			return ctx.Err()
 		}
 	}
-	return WriteInspect(cfg.Stdout, in.Tally())
+	return writeInspect(cfg.Stdout, in.Tally(), checks)
 }
 
 // LagStats summarises export lags (header export time - capture time).
@@ -151,7 +153,11 @@ func zoneLike(d time.Duration) (time.Duration, bool) {
 }
 
 // WriteInspect prints a Tally as the inspect report.
-func WriteInspect(w io.Writer, t *flow.Tally) error {
+func WriteInspect(w io.Writer, t *flow.Tally) error { return writeInspect(w, t, nil) }
+
+// writeInspect is WriteInspect with the start-after-capture checks of the
+// records (see startCheck), shown for exporters without export times.
+func writeInspect(w io.Writer, t *flow.Tally, checks startChecks) error {
 	if w == nil {
 		return nil
 	}
@@ -199,6 +205,9 @@ func WriteInspect(w io.Writer, t *flow.Tally) error {
 				if q, ok := zoneLike(l.Median); ok {
 					fmt.Fprintf(&b, "  time zone?      the offset is %s, a whole number of quarter hours: most likely a time-zone setting, not a clock fault\n", q)
 				}
+			}
+			if s := checks.sentence(d.Key); s != "" && len(d.ExportLag) == 0 {
+				fmt.Fprintf(&b, "  start vs capture %s (the input has no export times to check the clock otherwise)\n", s)
 			}
 			if d.StartAfterExp > 0 {
 				fmt.Fprintf(&b, "  impossible      %s\n", count(d.StartAfterExp, "record starts after its packet's export time", "records start after their packet's export time"))

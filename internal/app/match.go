@@ -262,6 +262,9 @@ func BuildModel(recs []flow.Record, tally *flow.Tally, res *match.Result, cfg Ma
 
 	m.Exporters = exporters(tally, res)
 	m.Verdict = verdict(overall, per, m, res)
+	if s := startsAhead(recs, m.Exporters); s != "" {
+		m.Verdict.Reasons = append(m.Verdict.Reasons, s)
+	}
 	limit := math.Max(float64(tol)/1e6, overall.PrecisionMs)
 	if s := outliers(m.Pairs, res.Pairs, ref, limit); s != "" {
 		m.Verdict.Reasons = append(m.Verdict.Reasons, s)
@@ -516,6 +519,7 @@ func verdict(a stats.Analysis, per []groupAnalysis, m *report.Model, res *match.
 	if s := whoIsOff(m.Exporters); s != "" {
 		v.Reasons = append(v.Reasons, s)
 	}
+
 	return v
 }
 
@@ -748,6 +752,34 @@ func whoIsOff(exps []report.Exporter) string {
 		s += capital(j) + "."
 	}
 	return s
+}
+
+// startsAhead runs the start-after-capture check (see startCheck) for the
+// exporters of either side that carry no export times (Wireshark CSV/XLSX
+// exports): the only clock evidence against the collector they give.
+func startsAhead(recs []flow.Record, exps []report.Exporter) string {
+	sided := map[flow.ExporterDomain]bool{} // on a side and with an export lag
+	inSide := map[flow.ExporterDomain]bool{}
+	for _, e := range exps {
+		a, err := netip.ParseAddr(e.Exporter)
+		if err != nil || e.Side == "" {
+			continue
+		}
+		ed := flow.ExporterDomain{Exporter: a, Domain: e.Domain}
+		inSide[ed] = true
+		sided[ed] = e.HasExportLag
+	}
+	checks := startChecks{}
+	for i := range recs {
+		if ed := recs[i].ExporterDomain(); inSide[ed] && !sided[ed] {
+			checks.add(&recs[i])
+		}
+	}
+	lines := checks.aheadOf(func(ed flow.ExporterDomain) bool { return sided[ed] })
+	if len(lines) == 0 {
+		return ""
+	}
+	return "Start time check (the input has no export times; a record cannot start after the collector captured it): " + strings.Join(lines, "; ") + "."
 }
 
 // msRange formats lo .. hi (ms) in one unit: "0.616 s .. 1.616 s".

@@ -3,6 +3,7 @@ package app
 import (
 	"bytes"
 	"context"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"slices"
@@ -179,6 +180,44 @@ func TestMatchReadsTheAnalystsExcelExportAndSaysWhatWasLost(t *testing.T) {
 		if p.Pre.Domain != 310 || p.Post.Domain != 320 || p.Pre.Dst != p.Post.Dst || p.Pre.DstPort != p.Post.DstPort {
 			t.Errorf("pair %v <=> %v is not 310 -> 320 with the same destination", p.Pre.Pos, p.Post.Pos)
 		}
+	}
+	// The export has no header export times, but its start times name the
+	// probes whose clocks run ahead of the collector: read off the CSV with
+	// a separate script, the largest start - capture time of probe .170's
+	// domain 320 is 73.807 s (records at millisecond precision: at least
+	// 73.806 s), 190 of its records carry a start, 177 of them after capture.
+	want = "10.103.0.170/320 runs at least 73.806 s ahead of the collector (177 of 190 records start after their capture)"
+	found = false
+	for _, r := range m.Verdict.Reasons {
+		found = found || strings.Contains(r, want)
+	}
+	if !found {
+		t.Errorf("verdict reasons lack %q: %q", want, m.Verdict.Reasons)
+	}
+}
+
+func TestStartsAfterTheirCaptureShowTheExportersClockAhead(t *testing.T) {
+	ed := flow.ExporterDomain{Exporter: netip.MustParseAddr("192.0.2.1"), Domain: 320}
+	capt := flow.UnixMilli(1_700_000_000_000)
+	rec := func(afterMs int64, enc flow.Encoding) flow.Record {
+		return flow.Record{Exporter: ed.Exporter, Domain: ed.Domain, CaptureTime: capt, Start: capt.Add(time.Duration(afterMs) * time.Millisecond), StartEnc: enc}
+	}
+	cs := startChecks{}
+	for _, r := range []flow.Record{
+		rec(-3000, flow.EncMilliseconds), // started before capture: normal
+		rec(200, flow.EncMilliseconds),   // within the 250 ms margin: transit and jitter
+		rec(5000, flow.EncMilliseconds),  // 5 s after capture: the clock is at least 4.999 s ahead
+		rec(1100, flow.EncV9Uptime),      // a v9 start may lie 1 s off: 0.1 s is within the margin
+	} {
+		cs.add(&r)
+	}
+	got := cs.aheadOf(func(flow.ExporterDomain) bool { return false })
+	want := []string{"192.0.2.1/320 runs at least 4.999 s ahead of the collector (1 of 4 records start after their capture)"}
+	if !slices.Equal(got, want) {
+		t.Errorf("aheadOf = %q, want %q", got, want)
+	}
+	if got := cs.aheadOf(func(flow.ExporterDomain) bool { return true }); len(got) != 0 {
+		t.Errorf("an exporter with export times is left to the export clock check, got %q", got)
 	}
 }
 
