@@ -67,6 +67,38 @@ type DomainTally struct {
 	FirstFrame     uint32           // first and last frame that carried this domain
 	LastFrame      uint32
 	Errors         map[string]int // other per-record problems by kind ("bad start time", ...)
+
+	// Export packets lost on the way to the capture, from the header
+	// sequence numbers. They are checked per transport stream (exporter
+	// and collector address and port, and this domain), each message
+	// against the one before it in the capture, modulo 2^32: a NetFlow v9
+	// sequence counts export packets (the next packet carries +1), an
+	// IPFIX one the data records sent before the message (the next one
+	// carries + the number of data records of this one, options data
+	// records included; template records do not count). Only the
+	// capture path (tshark) and JSON exports fill these; EK, CSV and XLSX
+	// exports leave them zero. Loss before the first or after the last
+	// captured message of a stream cannot be seen.
+
+	// SeqGaps is the number of places where the sequence jumped forward:
+	// one or more export packets missing between two captured messages.
+	SeqGaps int
+	// SeqMissingPackets is the number of NetFlow v9 export packets those
+	// gaps skipped (v9 streams only).
+	SeqMissingPackets int64
+	// SeqMissingRecords is the number of IPFIX data records (options data
+	// records included) those gaps skipped (IPFIX streams only); the
+	// number of packets is unknown.
+	SeqMissingRecords int64
+	// SeqResets counts jumps back, and forward jumps of more than 2^24,
+	// taken as an exporter restart (its sequence starts again), another
+	// exporter behind the same address or a message reordered in the
+	// network, not as loss: the check starts again from that message.
+	SeqResets int
+	// SeqUnchecked counts IPFIX messages that could not be checked because
+	// the message before them in their stream had data sets tshark could
+	// not decode (no template, malformed), whose record count is unknown.
+	SeqUnchecked int
 }
 
 // Domain returns the DomainTally for k, creating it.
@@ -153,6 +185,11 @@ func (t *Tally) Merge(o *Tally) {
 		for e, n := range od.Errors {
 			d.Errors[e] += n
 		}
+		d.SeqGaps += od.SeqGaps
+		d.SeqMissingPackets += od.SeqMissingPackets
+		d.SeqMissingRecords += od.SeqMissingRecords
+		d.SeqResets += od.SeqResets
+		d.SeqUnchecked += od.SeqUnchecked
 	}
 }
 

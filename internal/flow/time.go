@@ -1,6 +1,7 @@
 package flow
 
 import (
+	"strconv"
 	"strings"
 	"time"
 )
@@ -131,7 +132,9 @@ const (
 	EncSysUpTime                         // IPFIX flowStartSysUpTime (22) + systemInitTimeMilliseconds (160)
 	EncV9Uptime                          // NetFlow v9 FIRST_SWITCHED (22) via header unix_secs and sysUptime
 	EncV9UptimeZero                      // NetFlow v9 FIRST_SWITCHED = 0 (tshark shows 1970), i.e. at the uptime origin
-	EncExportString                      // absolute time string from a Wireshark export, IE unknown (ns digits)
+	EncExportString                      // absolute time string from a Wireshark export, IE unknown: milliseconds (or fewer digits)
+	EncExportStringMicro                 // the same, whose digits show microseconds
+	EncExportStringNano                  // the same, whose digits show nanoseconds
 )
 
 var encodingNames = [...]string{
@@ -145,6 +148,8 @@ var encodingNames = [...]string{
 	EncV9Uptime:          "v9 FIRST_SWITCHED+header",
 	EncV9UptimeZero:      "v9 FIRST_SWITCHED=0+header",
 	EncExportString:      "export string",
+	EncExportStringMicro: "export string (us)",
+	EncExportStringNano:  "export string (ns)",
 }
 
 // String returns the encoding's documented name (used in CSV/JSON output).
@@ -181,8 +186,13 @@ func (e Encoding) Precision() Precision {
 	case EncExportString:
 		// A Wireshark export shows nine digits whatever the IE was; the
 		// exporter may have sent milliseconds. Treat it as milliseconds
-		// unless the digits say more (see PrecisionOfDigits).
+		// unless the digits say more (EncExportStringMicro, ...Nano: see
+		// ExportStringEncoding).
 		return PrecisionMilli
+	case EncExportStringMicro:
+		return PrecisionMicro
+	case EncExportStringNano:
+		return PrecisionNano
 	}
 	return PrecisionUnknown
 }
@@ -207,6 +217,27 @@ func V9Start(unixSecs uint32, sysUptimeMs, firstSwitchedMs uint32) Instant {
 // exporter's system init) absolute through systemInitTimeMilliseconds (IE 160).
 func SysUpTimeStart(sysInit Instant, uptimeMs int64) Instant {
 	return sysInit + UnixMilli(uptimeMs)
+}
+
+// ExportStringEncoding returns the encoding of a start read from an export's
+// time string whose information element is unknown: EncExportString
+// (milliseconds) unless its digits show microseconds or nanoseconds
+// (PrecisionOfDigits of its fraction), so that t printed with the encoding's
+// precision shows every digit it carries. Whole seconds and milliseconds are
+// both EncExportString: a millisecond value may end in 000.
+func ExportStringEncoding(t Instant) Encoding {
+	frac := int64(t) % int64(time.Second)
+	if frac < 0 {
+		frac += int64(time.Second)
+	}
+	digits := strconv.FormatInt(frac+int64(time.Second), 10)[1:] // nine digits
+	switch PrecisionOfDigits(digits) {
+	case PrecisionMicro:
+		return EncExportStringMicro
+	case PrecisionNano:
+		return EncExportStringNano
+	}
+	return EncExportString
 }
 
 // PrecisionOfDigits returns the precision shown by the fractional digits of a

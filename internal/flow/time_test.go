@@ -62,7 +62,7 @@ func TestMilliRoundsDownBeforeTheEpoch(t *testing.T) {
 }
 
 func TestEncodingNamesRoundTrip(t *testing.T) {
-	for e := EncNone; e <= EncExportString; e++ {
+	for e := EncNone; int(e) < len(encodingNames); e++ {
 		got, ok := ParseEncoding(e.String())
 		if !ok || got != e {
 			t.Errorf("ParseEncoding(%q) = %v, %v; want %v", e.String(), got, ok, e)
@@ -99,5 +99,27 @@ func TestTruncateRoundsTowardsThePast(t *testing.T) {
 		if got := tt.in.Truncate(tt.d); got != tt.want {
 			t.Errorf("%s: Truncate(%d, %v) = %d, want %d", tt.name, tt.in, tt.d, got, tt.want)
 		}
+	}
+}
+
+func TestExportStringEncodingShowsEveryDigitTheStringCarries(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		in      Instant
+		enc     Encoding
+		printed string
+	}{
+		{"milliseconds are an export string", 1699999990123000000, EncExportString, "2023-11-14T22:13:10.123Z"},
+		{"whole seconds stay milliseconds: a millisecond value may end in 000", 1699999990000000000, EncExportString, "2023-11-14T22:13:10.000Z"},
+		{"microsecond digits print six digits", 1699999990123456000, EncExportStringMicro, "2023-11-14T22:13:10.123456Z"},
+		{"nanosecond digits print nine", 1699999990123456716, EncExportStringNano, "2023-11-14T22:13:10.123456716Z"},
+		{"before 1970 the fraction counts from the second before", -999000, EncExportStringMicro, "1969-12-31T23:59:59.999001Z"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			enc := ExportStringEncoding(tc.in)
+			if got := tc.in.Format(enc.Precision()); enc != tc.enc || got != tc.printed {
+				t.Errorf("ExportStringEncoding(%d) = %v, printed %s; want %v, %s", int64(tc.in), enc, got, tc.enc, tc.printed)
+			}
+		})
 	}
 }

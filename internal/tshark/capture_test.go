@@ -363,7 +363,9 @@ func TestShardedRunGivesTheSameRecords(t *testing.T) {
 			for k, d1 := range t1.Domains {
 				d3 := t3.Domains[k]
 				if d3 == nil || d1.Records != d3.Records || d1.Packets != d3.Packets || d1.UndecodedSets != d3.UndecodedSets ||
-					d1.OptionsRecords != d3.OptionsRecords || d1.RecoveredSets != d3.RecoveredSets {
+					d1.OptionsRecords != d3.OptionsRecords || d1.RecoveredSets != d3.RecoveredSets ||
+					d1.SeqGaps != d3.SeqGaps || d1.SeqMissingRecords != d3.SeqMissingRecords || d1.SeqMissingPackets != d3.SeqMissingPackets ||
+					d1.SeqResets != d3.SeqResets || d1.SeqUnchecked != d3.SeqUnchecked {
 					t.Errorf("%v: tally differs: %+v vs %+v", k, d1, d3)
 				}
 			}
@@ -385,5 +387,28 @@ func TestCutShortCaptureKeepsItsCompletePackets(t *testing.T) {
 	}
 	if !slices.ContainsFunc(src.Tally().Notes, func(n string) bool { return strings.Contains(n, "cut short") }) {
 		t.Errorf("no note: %q", src.Tally().Notes)
+	}
+}
+
+// yaf exports only total counters (IEs 85/86, biflow: forward then reverse).
+// tshark -T fields -e cflow.permanent_packets -e cflow.permanent_octets shows
+// frame 3: "2,2" and "132,200"; frame 4: "4,2" and "172,92".
+func TestTotalCountersAreReadWhereTheDeltaOnesAreAbsent(t *testing.T) {
+	needTshark(t)
+	path := filepath.Join(capturesDir, "real", "logstash-ipfix-yaf-applabel.pcap")
+	if _, err := os.Stat(path); err != nil {
+		t.Skip("capture missing:", err)
+	}
+	recs, _ := readCapture(t, Options{Files: []string{path}})
+	if len(recs) != 2 {
+		t.Fatalf("%d records, want 2", len(recs))
+	}
+	for i, w := range []struct {
+		frame           uint32
+		packets, octets uint64
+	}{{3, 2, 132}, {4, 4, 172}} {
+		if r := recs[i]; r.Frame != w.frame || r.Packets != w.packets || r.Octets != w.octets {
+			t.Errorf("record %d: frame %d packets %d octets %d, want frame %d %d and %d", i, r.Frame, r.Packets, r.Octets, w.frame, w.packets, w.octets)
+		}
 	}
 }

@@ -9,7 +9,10 @@
 // in time.go, one table row per start-time information element.
 //
 // Expected conditions (no template, malformed sets, options records, ports
-// found) are counted per exporter and domain in the flow.Tally and listed as
-// notes; tshark and input failures are *Error values whose Kind is ErrNotFound,
-// ErrTooOld, ErrFailed or ErrInput.
+// found, export packets lost by the header sequence numbers) are counted per
+// exporter and domain in the flow.Tally and listed as notes; tshark and input
+// failures are *Error values whose Kind is ErrNotFound, ErrTooOld, ErrFailed
+// or ErrInput. PreferAddr is the one rule, shared with internal/wsexport, by
+// which a record with both an IPv4 and an IPv6 address field gets its
+// address.
 package tshark

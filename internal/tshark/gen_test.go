@@ -3,8 +3,12 @@ package tshark
 import (
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"reflect"
+	"regexp"
+	"strconv"
+	"strings"
 	"testing"
 
 	"netflowtimedifference/internal/flow"
@@ -70,4 +74,94 @@ func diff(g, w flow.Record) string {
 		}
 	}
 	return out
+}
+
+// TestSequenceGapsOfAGeneratedCaptureAreTsharksOwn generates the
+// one-sided-drops scenario (2 % of the pre side's and 5 % of the post side's
+// data packets dropped before the collector), as IPFIX (sequence numbers
+// count records) and as NetFlow v9 (they count packets), and compares the
+// gaps with the ones tshark itself flags (expert info
+// cflow.unexpected_sequence_number, "expected X, got Y": Y - X records or
+// packets missing), an independent check. The generator's truth bounds them:
+// no side shows more gaps than packets it dropped (drops before or after the
+// capture window do not show).
+func TestSequenceGapsOfAGeneratedCaptureAreTsharksOwn(t *testing.T) {
+	needTshark(t)
+	for _, format := range []gen.Format{gen.FormatIPFIXMilli, gen.FormatV9} {
+		t.Run(string(format), func(t *testing.T) {
+			cfg, ok := gen.Scenario("one-sided-drops")
+			if !ok {
+				t.Skip("scenario one-sided-drops not in this generator")
+			}
+			for _, p := range cfg.Probes {
+				for _, e := range []*gen.Export{p.Pre, p.Post} {
+					if e != nil {
+						e.Format = format
+						e.AppNames = e.AppNames && format != gen.FormatV9
+					}
+				}
+			}
+			c, err := gen.Generate(cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			path := filepath.Join(t.TempDir(), "drops.pcap")
+			f, err := os.Create(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := c.WritePcap(f); err != nil {
+				t.Fatal(err)
+			}
+			f.Close()
+
+			out, err := exec.Command("tshark", "-n", "-r", path, "-Y", "cflow.unexpected_sequence_number",
+				"-T", "fields", "-e", "cflow.od_id", "-e", "cflow.source_id", "-e", "_ws.expert.message").Output()
+			if err != nil {
+				t.Fatal(err)
+			}
+			type counts struct {
+				gaps    int
+				missing int64
+			}
+			want := map[uint32]counts{}
+			re := regexp.MustCompile(`expected (\d+), got (\d+)`)
+			for line := range strings.Lines(string(out)) {
+				cols := strings.Split(strings.TrimRight(line, "\r\n"), "\t")
+				m := re.FindStringSubmatch(line)
+				dom, err := strconv.ParseUint(strings.Split(cols[0]+cols[1], ",")[0], 10, 32)
+				if m == nil || err != nil {
+					t.Fatalf("tshark line %q", line)
+				}
+				exp, _ := strconv.ParseInt(m[1], 10, 64)
+				got, _ := strconv.ParseInt(m[2], 10, 64)
+				w := want[uint32(dom)]
+				w.gaps++
+				w.missing += got - exp
+				want[uint32(dom)] = w
+			}
+			if len(want) == 0 {
+				t.Fatal("tshark flags no sequence gap: the scenario no longer drops packets inside the capture")
+			}
+
+			_, src := readCapture(t, Options{Files: []string{path}})
+			for _, d := range src.Tally().Sorted() {
+				w := want[d.Key.Domain]
+				missing, other := d.SeqMissingRecords, d.SeqMissingPackets
+				if format == gen.FormatV9 {
+					missing, other = other, missing
+				}
+				if d.SeqGaps != w.gaps || missing != w.missing || other != 0 || d.SeqResets != 0 || d.SeqUnchecked != 0 {
+					t.Errorf("%v: %d gaps, %d missing (other unit %d, %d resets, %d unchecked); tshark: %d gaps, %d missing",
+						d.Key, d.SeqGaps, missing, other, d.SeqResets, d.SeqUnchecked, w.gaps, w.missing)
+				}
+				for _, cl := range c.Truth.Clocks {
+					if cl.Domain == d.Key.Domain && d.SeqGaps > cl.Dropped {
+						t.Errorf("%v: %d gaps, but the generator dropped only %d packets", d.Key, d.SeqGaps, cl.Dropped)
+					}
+				}
+				t.Logf("%v: %d gaps, %d missing", d.Key, d.SeqGaps, missing)
+			}
+		})
+	}
 }

@@ -29,9 +29,10 @@ type splitter struct {
 	eof   bool
 	rerr  error
 
-	opened bool // '[' seen
-	closed bool // ']' seen
-	count  int  // elements returned
+	opened bool  // '[' seen
+	closed bool  // ']' seen
+	count  int   // elements returned
+	at     int64 // stream offset of the last element returned (or being scanned)
 }
 
 func newSplitter(r io.Reader) *splitter {
@@ -93,6 +94,17 @@ func (s *splitter) skipSpace() (byte, bool) {
 	}
 }
 
+// skipBOM skips a UTF-8 byte order mark at the start of the stream (a JSON
+// export saved by Windows tools); offsets still count its three bytes.
+func (s *splitter) skipBOM() {
+	for s.end-s.start < 3 && s.fill() {
+	}
+	if s.end-s.start >= 3 && bytes.Equal(s.buf[s.start:s.start+3], []byte("\xef\xbb\xbf")) {
+		s.start += 3
+		s.off += 3
+	}
+}
+
 // syntaxError describes where the stream stopped making sense.
 func (s *splitter) syntaxError(format string, args ...any) error {
 	return fmt.Errorf("JSON output byte %d: %s", s.off, fmt.Sprintf(format, args...))
@@ -103,8 +115,22 @@ func (s *splitter) eofError(what string) error {
 	if s.rerr != nil {
 		return fmt.Errorf("reading JSON output: %w", s.rerr)
 	}
-	return fmt.Errorf("JSON output ended %s after %d packets: %w", what, s.count, io.ErrUnexpectedEOF)
+	return fmt.Errorf("JSON output ended %s at byte %d, after %d packets: %w", what, s.off, s.count, io.ErrUnexpectedEOF)
 }
+
+// cutError is the error for a stream that ends inside element s.count+1,
+// which starts at byte s.at.
+func (s *splitter) cutError() error {
+	if s.rerr != nil {
+		return fmt.Errorf("reading JSON output: %w", s.rerr)
+	}
+	return fmt.Errorf("JSON output ended inside a packet: packet %d, which starts at byte %d, is cut (%d complete packets before it): %w",
+		s.count+1, s.at, s.count, io.ErrUnexpectedEOF)
+}
+
+// offset returns the stream offset (bytes from the start) of the element
+// next returned last.
+func (s *splitter) offset() int64 { return s.at }
 
 // next returns the next element of the array, or io.EOF after the closing
 // bracket. A stream that ends before the closing bracket gives an error
@@ -113,6 +139,9 @@ func (s *splitter) next() ([]byte, error) {
 	if s.closed {
 		return nil, io.EOF
 	}
+	if !s.opened {
+		s.skipBOM()
+	}
 	c, ok := s.skipSpace()
 	if !s.opened {
 		if !ok {
@@ -120,6 +149,9 @@ func (s *splitter) next() ([]byte, error) {
 				return nil, s.eofError("before it began")
 			}
 			return nil, fmt.Errorf("empty JSON output: %w", io.ErrUnexpectedEOF)
+		}
+		if c == '{' {
+			return nil, fmt.Errorf("%w: a JSON object, not tshark's packet array", ErrNotArray)
 		}
 		if c != '[' {
 			return nil, fmt.Errorf("%w: output starts with %q", ErrNotArray, c)
@@ -158,6 +190,7 @@ func (s *splitter) next() ([]byte, error) {
 
 // element scans one value starting at s.start.
 func (s *splitter) element() ([]byte, error) {
+	s.at = s.off
 	i := s.start // scan position
 	depth := 0
 	inStr := false
@@ -238,7 +271,7 @@ func (s *splitter) element() ([]byte, error) {
 			if scalar && rel > 0 {
 				return s.take(s.start + rel), nil
 			}
-			return nil, s.eofError("inside a packet")
+			return nil, s.cutError()
 		}
 		i = s.start + rel
 	}

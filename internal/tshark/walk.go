@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -27,9 +28,10 @@ type WalkOptions struct {
 	ParseTime func(string) (flow.Instant, error)
 
 	// ExportStrings: a start whose information element is unknown (no
-	// template set seen for it) gets flow.EncExportString instead of an
-	// encoding guessed from its digits. Set it for Wireshark exports, which
-	// seldom contain the template packets.
+	// template set seen for it) gets flow.EncExportString (or its us/ns
+	// form when its digits show them: flow.ExportStringEncoding) instead of
+	// an encoding guessed from its digits. Set it for Wireshark exports,
+	// which seldom contain the template packets.
 	ExportStrings bool
 
 	// FramePorts returns the transport ports of a frame when the JSON has no
@@ -39,6 +41,12 @@ type WalkOptions struct {
 
 	// Tool is copied into Tally.Tool, e.g. "TShark (Wireshark) 4.0.17".
 	Tool string
+
+	// Export says that the stream is an analyst's export (a Wireshark or
+	// tshark JSON file), not the output of a tshark run by Source: notes
+	// about what the export lacks say how to export it again (tshark -2,
+	// -o cflow.max_template_fields:0, the template packets).
+	Export bool
 }
 
 // Walker reads flow records from a tshark / Wireshark `-T json` array stream
@@ -64,6 +72,29 @@ type Walker struct {
 	// per-packet context
 	pkt     packet
 	pending []pendingRec
+
+	at       int64 // stream offset of the element being walked
+	seqs     map[tmplKey]*seqState
+	undec    map[tmplKey]*undecoded // data sets tshark had no template for
+	noFrame  bool                   // the "no frame layer" note was given
+	noSource bool                   // the "no exporter address" note was given
+	finished bool
+}
+
+// seqState is what one transport stream's sequence numbers (exporter and
+// collector address and port, domain: tmplKey with id 0) lead to expect.
+type seqState struct {
+	next  uint32 // sequence number the next message should carry
+	known bool   // false before the first message and after one whose record count is unknown
+}
+
+// undecoded counts the data sets of one template key that tshark could
+// not decode for want of a template.
+type undecoded struct {
+	sets       int
+	firstFrame uint32
+	later      bool // the template arrived after them (tshark -2 would decode them)
+	tooMany    bool // the template had more fields than tshark's cflow.max_template_fields
 }
 
 // state is what a walker remembers across packets (and the Source across files).
@@ -94,6 +125,7 @@ type tmplKey struct {
 type tmplInfo struct {
 	options    bool
 	redefined  bool
+	tooMany    bool   // tshark refused it: more fields than cflow.max_template_fields
 	absStartIE uint16 // first of 150/152/154/156/158 in the template, 0 = none
 	fields     string // field list, to notice redefinitions
 	frame      uint32 // frame that defined it
@@ -118,6 +150,9 @@ type packet struct {
 	setNum           uint16
 	setID            uint16
 	headerDone       bool
+	hasFrame         bool   // the packet has a frame layer with frame.number
+	msgRecords       uint32 // data records (options records included) of the message being walked
+	msgUnknown       bool   // the message has sets whose record count is unknown
 }
 
 // Walk returns a Walker reading the JSON array from r.
@@ -145,6 +180,7 @@ func walk(r io.Reader, opt WalkOptions, st *state) *Walker {
 type shard struct {
 	sp      *splitter
 	pending []byte // next element, not yet walked
+	at      int64  // its offset in the shard's stream
 	frame   uint32 // its frame number
 	done    bool
 }
@@ -167,10 +203,11 @@ func peekFrame(el []byte) (uint32, bool) {
 	return uint32(n), err == nil
 }
 
-// next returns the next element of the input(s).
-func (w *Walker) next() ([]byte, error) {
+// next returns the next element of the input(s) and its offset in its stream.
+func (w *Walker) next() ([]byte, int64, error) {
 	if w.sp != nil {
-		return w.sp.next()
+		el, err := w.sp.next()
+		return el, w.sp.offset(), err
 	}
 	var best *shard
 	for _, sh := range w.shards {
@@ -181,24 +218,24 @@ func (w *Walker) next() ([]byte, error) {
 				continue
 			}
 			if err != nil {
-				return nil, err
+				return nil, 0, err
 			}
 			f, ok := peekFrame(el)
 			if !ok {
-				return nil, fmt.Errorf("%w: sharded output without frame.number", ErrBadJSON)
+				return nil, 0, fmt.Errorf("%w: sharded output without frame.number (packet at byte %d)", ErrBadJSON, sh.sp.offset())
 			}
-			sh.pending, sh.frame = el, f
+			sh.pending, sh.frame, sh.at = el, f, sh.sp.offset()
 		}
 		if sh.pending != nil && (best == nil || sh.frame < best.frame) {
 			best = sh
 		}
 	}
 	if best == nil {
-		return nil, io.EOF
+		return nil, 0, io.EOF
 	}
 	el := best.pending
 	best.pending = nil
-	return el, nil
+	return el, best.at, nil
 }
 
 // Tally returns what the walker has seen so far; complete once Read returned io.EOF.
@@ -211,17 +248,19 @@ func (w *Walker) Read() (flow.Record, error) {
 			return flow.Record{}, w.err
 		}
 		w.queue, w.qi = w.queue[:0], 0
-		el, err := w.next()
+		el, at, err := w.next()
 		if err == io.EOF {
+			w.finish()
 			w.err = io.EOF
 			w.eof = true
 			continue
 		}
 		if err != nil {
-			w.err = &WalkError{File: w.opt.File, Frame: w.lastFrame(), Err: err}
+			w.err = &WalkError{File: w.opt.File, After: w.lastFrame(), Err: err}
 			continue
 		}
 		w.elems++
+		w.at = at
 		if err := w.packet(el); err != nil {
 			w.err = err
 		}
@@ -237,17 +276,16 @@ func (w *Walker) Packets() int { return int(w.elems) }
 // Done reports whether the walker read the whole array (its closing bracket).
 func (w *Walker) Done() bool { return w.eof }
 
+// lastFrame returns the frame number of the last packet walked, 0 before the first.
 func (w *Walker) lastFrame() uint32 {
-	if w.pkt.frame != 0 {
-		return w.pkt.frame
-	}
-	return w.elems
+	return w.pkt.frame
 }
 
 // WalkError is an error in the JSON stream, with its position.
 type WalkError struct {
 	File  string
-	Frame uint32 // frame number (or element index) where it happened; 0 = before the first
+	Frame uint32 // frame number where it happened; 0 = not known (the message then names the packet and byte)
+	After uint32 // when Frame is 0: the frame of the last packet read before the problem, 0 = none
 	Field string // JSON key, if the error concerns one
 	Err   error
 }
@@ -257,6 +295,8 @@ func (e *WalkError) Error() string {
 	b.WriteString(e.File)
 	if e.Frame > 0 {
 		fmt.Fprintf(&b, " frame %d", e.Frame)
+	} else if e.After > 0 {
+		fmt.Fprintf(&b, " (after frame %d)", e.After)
 	}
 	if e.Field != "" {
 		fmt.Fprintf(&b, " field %s", e.Field)
@@ -286,22 +326,28 @@ func str(b []byte) string {
 func (w *Walker) packet(el []byte) error {
 	s := str(el)
 	doc := gjson.Parse(s)
+	after := w.lastFrame()
 	if !doc.IsObject() {
-		return &WalkError{File: w.opt.File, Frame: w.elems, Err: fmt.Errorf("%w: array element is not an object", ErrBadJSON)}
+		return &WalkError{File: w.opt.File, After: after, Err: fmt.Errorf("%w: packet %d at byte %d is not an object", ErrBadJSON, w.elems, w.at)}
 	}
 	if !gjson.Valid(s) {
-		return &WalkError{File: w.opt.File, Frame: w.elems, Err: fmt.Errorf("%w: packet %d (%d bytes) is not valid JSON", ErrBadJSON, w.elems, len(el))}
+		return &WalkError{File: w.opt.File, After: after, Err: fmt.Errorf("%w: packet %d at byte %d (%d bytes) is not valid JSON", ErrBadJSON, w.elems, w.at, len(el))}
 	}
 	w.pkt = packet{frame: w.elems}
 	layers := doc.Get("_source.layers")
 	if !layers.IsObject() {
-		return &WalkError{File: w.opt.File, Frame: w.elems, Field: "_source.layers", Err: fmt.Errorf("%w: no _source.layers", ErrBadJSON)}
+		return &WalkError{File: w.opt.File, After: after, Field: "_source.layers", Err: fmt.Errorf("%w: packet %d at byte %d has no _source.layers", ErrBadJSON, w.elems, w.at)}
 	}
 	w.tally.Frames++
 	layers.ForEach(func(k, v gjson.Result) bool {
 		w.layer(k.Str, v)
 		return true
 	})
+	if !w.pkt.hasFrame && !w.noFrame {
+		w.noFrame = true
+		w.tally.Notes = append(w.tally.Notes, fmt.Sprintf(
+			"%s has no frame layer (exported with -J without frame?): frame numbers are packet positions in the export and capture times are unknown; export with the frame layer (tshark -T json without -J, or -J \"frame ip ipv6 cflow\") to have them", w.opt.File))
+	}
 	return nil
 }
 
@@ -348,7 +394,7 @@ func (w *Walker) frameLayer(v gjson.Result) {
 		switch k.Str {
 		case "frame.number":
 			if n, err := strconv.ParseUint(text(v), 10, 32); err == nil {
-				w.pkt.frame = uint32(n)
+				w.pkt.frame, w.pkt.hasFrame = uint32(n), true
 			}
 		case "frame.time_epoch":
 			s := text(v)
@@ -430,6 +476,17 @@ func (w *Walker) cflow(v gjson.Result) {
 	p := &w.pkt
 	p.version, p.domain, p.hasExport, p.sysUptime, p.sequence = 0, 0, false, 0, 0
 	p.dt, p.headerDone = nil, false
+	p.msgRecords, p.msgUnknown = 0, false
+	if !p.src.IsValid() && !w.noSource {
+		w.noSource = true
+		if w.opt.Export {
+			w.tally.Notes = append(w.tally.Notes, fmt.Sprintf(
+				"%s has no ip/ipv6 layer (exported with -J cflow?): the exporter address is unknown (records carry none); export with the ip and ipv6 layers (tshark -T json without -J, or -J \"frame ip ipv6 cflow\")", w.opt.File))
+		} else {
+			w.tally.Notes = append(w.tally.Notes, fmt.Sprintf(
+				"%s: the export packets carry no IP header (a raw IPFIX file has none): the exporter address is unknown (records carry none)", w.opt.File))
+		}
+	}
 	var stamp string
 	v.ForEach(func(k, v gjson.Result) bool {
 		key := k.Str
@@ -485,6 +542,55 @@ func (w *Walker) cflow(v gjson.Result) {
 		w.header(stamp)
 	}
 	w.resolvePending()
+	w.checkSequence()
+}
+
+// maxSeqGap is the largest forward jump of a sequence number counted as
+// loss. A larger one (also a jump back, as a signed 32-bit difference) is an
+// exporter restart or another stream on the same key, not 16 million lost
+// packets or records.
+const maxSeqGap = 1 << 24
+
+// checkSequence compares the header sequence number of the message just
+// walked with what the previous message of its transport stream (exporter
+// and collector address and port, domain) leads to expect, modulo 2^32:
+// NetFlow v9 counts export packets (+1 per packet), IPFIX the data records
+// sent before the message (+ the data records of this one, options records
+// included). A message with undecodable sets has an unknown record count:
+// the message after it is not checked (SeqUnchecked).
+func (w *Walker) checkSequence() {
+	p := &w.pkt
+	if p.version != 9 && p.version != 10 {
+		return
+	}
+	if w.seqs == nil {
+		w.seqs = map[tmplKey]*seqState{}
+	}
+	k := w.tmplKey(0)
+	st := w.seqs[k]
+	if st == nil {
+		st = &seqState{}
+		w.seqs[k] = st
+	} else if !st.known {
+		p.dt.SeqUnchecked++
+	} else if d := int32(p.sequence - st.next); d != 0 {
+		switch {
+		case d > 0 && d <= maxSeqGap:
+			p.dt.SeqGaps++
+			if p.version == 9 {
+				p.dt.SeqMissingPackets += int64(d)
+			} else {
+				p.dt.SeqMissingRecords += int64(d)
+			}
+		default:
+			p.dt.SeqResets++
+		}
+	}
+	step := uint32(1)
+	if p.version == 10 {
+		step = p.msgRecords
+	}
+	st.next, st.known = p.sequence+step, !(p.version == 10 && p.msgUnknown)
 }
 
 // pendingRec is a record whose uptime-relative times wait for a system init
@@ -610,7 +716,7 @@ func (w *Walker) set(v gjson.Result, label string) {
 		return // withdrawals and other template sets
 	}
 	var flows int
-	undecoded, recovered := false, false
+	undecoded, recovered, noTemplate := false, false, false
 	v.ForEach(func(k, v gjson.Result) bool {
 		switch key := k.Str; {
 		case strings.HasPrefix(key, "Flow "):
@@ -622,6 +728,7 @@ func (w *Walker) set(v gjson.Result, label string) {
 			}
 		case strings.HasPrefix(key, "Data (") || strings.Contains(key, "no template found"):
 			undecoded = true
+			noTemplate = noTemplate || strings.Contains(key, "no template found")
 			if i := strings.Index(key, " bytes)"); i > 6 {
 				if n, err := strconv.Atoi(key[6:i]); err == nil {
 					p.dt.UndecodedBytes += n
@@ -632,8 +739,14 @@ func (w *Walker) set(v gjson.Result, label string) {
 		}
 		return true
 	})
+	p.msgRecords += uint32(flows)
+	if undecoded {
+		p.msgUnknown = true
+	}
 	if flows == 0 && (undecoded || !strings.Contains(rest, "flows)")) {
 		p.dt.UndecodedSets++
+		p.msgUnknown = true
+		w.undecodable(id, noTemplate)
 	} else if undecoded {
 		w.note("malformed data set (records after the error lost)", "", nil)
 	}
@@ -651,11 +764,18 @@ func (w *Walker) templateSet(v gjson.Result) {
 		var id uint16
 		abs := uint16(0)
 		var sig []byte
+		tooMany, count := false, ""
 		v.ForEach(func(k, v gjson.Result) bool {
 			switch k := k.Str; {
 			case k == "cflow.template_id":
 				n, _ := strconv.ParseUint(text(v), 10, 16)
 				id = uint16(n)
+			case k == "cflow.template_field_count":
+				count = text(v)
+			case k == "cflow.template_field_count_tree":
+				// tshark refuses templates with more fields than
+				// cflow.max_template_fields (expert info cflow.entries.too_many).
+				tooMany = tooMany || v.Get(`_ws\.expert.cflow\.entries\.too_many`).Exists()
 			case strings.HasPrefix(k, "Field ("):
 				var ie uint64
 				pen := false
@@ -685,6 +805,29 @@ func (w *Walker) templateSet(v gjson.Result) {
 			return true
 		})
 		key := w.tmplKey(id)
+		if u := w.undec[key]; u != nil {
+			u.later = true
+			u.tooMany = u.tooMany || tooMany
+		}
+		if tooMany {
+			if w.st.templates[key] == nil {
+				w.st.templates[key] = &tmplInfo{tooMany: true, frame: w.pkt.frame}
+			}
+			if !w.st.notes["too many fields"] {
+				w.st.notes["too many fields"] = true
+				advice := "read the capture as it is (nftimediff runs tshark with -o cflow.max_template_fields:0)"
+				if w.opt.Export {
+					advice = "export the packets again from the capture with tshark -o cflow.max_template_fields:0 (0: no limit; in Wireshark the CFLOW protocol preference of that name), or give nftimediff the capture itself"
+				}
+				w.tally.Notes = append(w.tally.Notes, fmt.Sprintf(
+					"%s frame %d: template %d has %s fields, more than tshark's limit (cflow.max_template_fields, default 60): tshark did not use it, so its data sets are undecodable; %s",
+					w.opt.File, w.pkt.frame, id, count, advice))
+			}
+			return true
+		}
+		if old := w.st.templates[key]; old != nil && old.tooMany {
+			delete(w.st.templates, key)
+		}
 		if old := w.st.templates[key]; old != nil && !old.options {
 			if old.fields != string(sig) && old.fields != "" {
 				old.redefined = true
@@ -695,6 +838,88 @@ func (w *Walker) templateSet(v gjson.Result) {
 		w.st.templates[key] = &tmplInfo{absStartIE: abs, fields: string(sig), frame: w.pkt.frame}
 		return true
 	})
+}
+
+// undecodable remembers a data set of template id that tshark could not
+// decode (noTemplate: it said "no template found"), for the notes of finish.
+func (w *Walker) undecodable(id uint16, noTemplate bool) {
+	if !noTemplate {
+		return
+	}
+	k := w.tmplKey(id)
+	if w.undec == nil {
+		w.undec = map[tmplKey]*undecoded{}
+	}
+	u := w.undec[k]
+	if u == nil {
+		u = &undecoded{firstFrame: w.pkt.frame}
+		w.undec[k] = u
+	}
+	u.sets++
+	if t := w.st.templates[k]; t != nil && t.tooMany {
+		u.tooMany = true
+	}
+}
+
+// finish adds the notes that need the whole stream: what to do about data
+// sets tshark had no template for.
+func (w *Walker) finish() {
+	if w.finished {
+		return
+	}
+	w.finished = true
+	var before, missing []*undecoded
+	var beforeIDs, missingIDs []uint16
+	for k, u := range w.undec {
+		switch {
+		case u.tooMany:
+			// said when the template was seen
+		case u.later:
+			before, beforeIDs = append(before, u), append(beforeIDs, k.id)
+		default:
+			missing, missingIDs = append(missing, u), append(missingIDs, k.id)
+		}
+	}
+	describe := func(us []*undecoded, ids []uint16) (int, uint32, string) {
+		n, first := 0, uint32(0)
+		for _, u := range us {
+			n += u.sets
+			if first == 0 || u.firstFrame < first {
+				first = u.firstFrame
+			}
+		}
+		slices.Sort(ids)
+		ids = slices.Compact(ids)
+		var b strings.Builder
+		if len(ids) == 1 {
+			b.WriteString("template ")
+		} else {
+			b.WriteString("templates ")
+		}
+		for i, id := range ids {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(strconv.Itoa(int(id)))
+		}
+		return n, first, b.String()
+	}
+	if len(before) > 0 {
+		n, first, ids := describe(before, beforeIDs)
+		advice := "read the capture with --two-pass always"
+		if w.opt.Export {
+			advice = "export the packets again from the capture with tshark's two passes (tshark -2 -T json ...), or give nftimediff the capture itself"
+		}
+		w.tally.Notes = append(w.tally.Notes, fmt.Sprintf(
+			"%s: %s of %s (first at frame %d) came before the template and could not be decoded in one pass; %s",
+			w.opt.File, count(n, "data set", "data sets"), ids, first, advice))
+	}
+	if len(missing) > 0 && w.opt.Export {
+		n, first, ids := describe(missing, missingIDs)
+		w.tally.Notes = append(w.tally.Notes, fmt.Sprintf(
+			"%s: %s of %s (first at frame %d) could not be decoded: the export holds no template for them; export every packet of the capture (the template packets too), or give nftimediff the capture itself",
+			w.opt.File, count(n, "data set", "data sets"), ids, first))
+	}
 }
 
 // fields of one data record, first occurrence of each.
@@ -709,8 +934,9 @@ type fields struct {
 	absStart, absEnd       string
 	relStart, relEnd       string
 	sysInit                string
-	packets, octets        uint64
+	packets, octets        uint64 // delta counters (IEs 2, 1)
 	hasPackets, hasOctets  bool
+	totPackets, totOctets  uint64 // total counters (IEs 86, 85), used when the delta ones are absent
 	vlan                   uint16
 	hasVLAN                bool
 	natSrc, natDst         netip.Addr
@@ -741,6 +967,8 @@ const (
 	fNatDst
 	fNatSrcPort
 	fNatDstPort
+	fTotPackets
+	fTotOctets
 )
 
 func (f *fields) once(bit uint64) bool {
@@ -757,22 +985,19 @@ func (f *fields) bad(field string, err error) {
 	}
 }
 
-// addr keeps the first address of a kind, except that an unspecified one
-// (0.0.0.0 or ::, as in records carrying both IPv4 and IPv6 fields of which
-// one is unused) gives way to a later specified one.
+// addr keeps the address of a kind by PreferAddr: the first one, except
+// that an unspecified one (0.0.0.0 or ::, as in records carrying both IPv4
+// and IPv6 fields of which one is unused) gives way to a later specified one.
 func (f *fields) addr(dst *netip.Addr, bit uint64, key string, v string) {
-	if f.seen&bit != 0 && !dst.IsUnspecified() {
-		return
+	if f.seen&bit != 0 && dst.IsValid() && !dst.IsUnspecified() {
+		return // kept: nothing can replace it
 	}
 	a, err := netip.ParseAddr(v)
 	if err != nil {
 		if f.seen&bit == 0 {
 			f.bad(key, err)
 		}
-		f.seen |= bit
-		return
-	}
-	if f.seen&bit == 0 || !a.IsUnspecified() {
+	} else if PreferAddr(*dst, a) {
 		*dst = a
 	}
 	f.seen |= bit
@@ -851,6 +1076,14 @@ func (f *fields) collect(v gjson.Result) {
 			if f.once(fOctets) {
 				f.octets, f.hasOctets = f.uint(key, text(v), 64)
 			}
+		case "cflow.permanent_packets": // IE 86 packetTotalCount (v9 PACKETS_TOTAL)
+			if f.once(fTotPackets) {
+				f.totPackets, _ = f.uint(key, text(v), 64)
+			}
+		case "cflow.permanent_octets": // IE 85 octetTotalCount (v9 BYTES_TOTAL)
+			if f.once(fTotOctets) {
+				f.totOctets, _ = f.uint(key, text(v), 64)
+			}
 		case "cflow.vlanid", "cflow.dot1q_vlan_id":
 			if f.once(fVLAN) {
 				n, ok := f.uint(key, text(v), 16)
@@ -873,8 +1106,21 @@ func (f *fields) collect(v gjson.Result) {
 				f.natDstPort, f.hasNAT = uint16(n), true
 			}
 		default:
-			if strings.HasSuffix(key, "_tree") && v.IsObject() {
-				f.collect(v)
+			if strings.HasSuffix(key, "_tree") {
+				switch {
+				case v.IsObject():
+					f.collect(v)
+				case v.IsArray():
+					// --no-duplicate-keys: a subtree repeated in the record
+					// (two time encodings: two cflow.timedelta_tree) is an
+					// array of them, in document order.
+					v.ForEach(func(_, e gjson.Result) bool {
+						if e.IsObject() {
+							f.collect(e)
+						}
+						return true
+					})
+				}
 			}
 		}
 		return true
@@ -948,6 +1194,12 @@ func (w *Walker) record(v gjson.Result, label string) {
 		VLAN:          f.vlan,
 		HasVLAN:       f.hasVLAN,
 	}
+	if f.seen&fPackets == 0 && f.seen&fTotPackets != 0 {
+		r.Packets = f.totPackets
+	}
+	if f.seen&fOctets == 0 && f.seen&fTotOctets != 0 {
+		r.Octets = f.totOctets
+	}
 	if p.hasCapture {
 		r.CaptureTime = p.captured
 	}
@@ -1014,7 +1266,7 @@ func (w *Walker) instant(abs, rel string, absIE uint16, ed flow.ExporterDomain) 
 		row, ok := absStartEncoding(absIE)
 		if !ok {
 			if w.opt.ExportStrings {
-				return t, flow.EncExportString, nil
+				return t, flow.ExportStringEncoding(t), nil
 			}
 			row = encodingOfDigits(t)
 		}

@@ -2,9 +2,11 @@ package tshark
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -236,21 +238,25 @@ func TestWalkExportStringsOptionMarksUnknownIEs(t *testing.T) {
 		`"Flow 1":{"cflow.srcaddr":"10.1.0.4","cflow.dstaddr":"10.1.1.4","cflow.timedelta_tree":{` +
 		`"cflow.abstimestart":"Nov 14, 2023 22:13:18.250000000 UTC"}}}}}}}]`
 	for _, tc := range []struct {
-		name string
-		opt  WalkOptions
-		enc  flow.Encoding
+		name    string
+		opt     WalkOptions
+		start   string // the string in the export
+		enc     flow.Encoding
+		printed string // Start.Format(enc.Precision())
 	}{
-		{"digits guess milliseconds", WalkOptions{}, flow.EncMilliseconds},
-		{"export strings stay export strings", WalkOptions{ExportStrings: true}, flow.EncExportString},
+		{"digits guess milliseconds", WalkOptions{}, "22:13:18.250000000", flow.EncMilliseconds, "2023-11-14T22:13:18.250Z"},
+		{"export strings stay export strings", WalkOptions{ExportStrings: true}, "22:13:18.250000000", flow.EncExportString, "2023-11-14T22:13:18.250Z"},
+		{"an export string with microsecond digits prints them", WalkOptions{ExportStrings: true}, "22:13:18.250123000", flow.EncExportStringMicro, "2023-11-14T22:13:18.250123Z"},
+		{"an export string with nanosecond digits prints them", WalkOptions{ExportStrings: true}, "22:13:18.250123456", flow.EncExportStringNano, "2023-11-14T22:13:18.250123456Z"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			recs, err := flow.ReadAll(Walk(strings.NewReader(doc), tc.opt))
+			recs, err := flow.ReadAll(Walk(strings.NewReader(strings.Replace(doc, "22:13:18.250000000", tc.start, 1)), tc.opt))
 			if err != nil || len(recs) != 1 {
 				t.Fatalf("%v %d", err, len(recs))
 			}
 			r := recs[0]
-			if r.StartEnc != tc.enc || r.Start != flow.UnixMilli(1699999998250) || r.Frame != 9 || r.CaptureTime != flow.UnixMilli(1700000000500) {
-				t.Errorf("got %v %v frame %d capture %v", r.StartEnc, r.Start, r.Frame, r.CaptureTime)
+			if r.StartEnc != tc.enc || r.Start.Format(r.StartEnc.Precision()) != tc.printed || r.Frame != 9 || r.CaptureTime != flow.UnixMilli(1700000000500) {
+				t.Errorf("got %v %s frame %d capture %v; want %v %s", r.StartEnc, r.Start.Format(r.StartEnc.Precision()), r.Frame, r.CaptureTime, tc.enc, tc.printed)
 			}
 		})
 	}
@@ -278,21 +284,31 @@ func TestWalkCustomTimeParserIsUsed(t *testing.T) {
 }
 
 func TestWalkErrors(t *testing.T) {
+	// frame7 is 53 bytes: in "[" + frame7 + "," the next packet starts at byte 55.
+	const frame7 = `{"_source":{"layers":{"frame":{"frame.number":"7"}}}}`
 	for _, tc := range []struct {
 		name, doc, want string
 	}{
-		{"an empty stream is an unexpected end", "", "empty JSON output"},
-		{"a stream cut inside a packet says so", `[{"_source":{"layers":{`, "ended inside a packet"},
-		{"a stream without the closing bracket says so", `[{"_source":{"layers":{}}}`, "ended inside the array"},
-		{"an object instead of an array is not tshark output", `{"a":1}`, "not a JSON array"},
-		{"an element without layers is named by its position", `[{"x":1}]`, "frame 1 field _source.layers"},
-		{"garbage between elements is a syntax error", `[{"_source":{"layers":{}}} x]`, "expected ','"},
-		{"a balanced packet that is not JSON is refused, not half read", `[{"_source":{"layers":{"cflow":{"cflow.version" "10"}}}}]`, "frame 1: not tshark -T json output: packet 1 (55 bytes) is not valid JSON"},
+		{"an empty stream is an unexpected end", "", "in.json: empty JSON output: unexpected EOF"},
+		{"a stream cut inside the second packet names that packet, its byte and the frame before it",
+			"[" + frame7 + `,{"_source":{"layers":{`,
+			"in.json (after frame 7): JSON output ended inside a packet: packet 2, which starts at byte 55, is cut (1 complete packets before it): unexpected EOF"},
+		{"a stream cut inside the first packet says there is no frame before it",
+			`[{"_source":{"layers":{`,
+			"in.json: JSON output ended inside a packet: packet 1, which starts at byte 1, is cut (0 complete packets before it): unexpected EOF"},
+		{"a stream without the closing bracket says so", "[" + frame7, "in.json (after frame 7): JSON output ended inside the array at byte 54, after 1 packets: unexpected EOF"},
+		{"an object instead of an array says so", `{"a":1}`, "in.json: not a JSON array: a JSON object, not tshark's packet array"},
+		{"an element without layers is named by its position and byte", "[" + frame7 + `,{"x":1}]`,
+			"in.json (after frame 7) field _source.layers: not tshark -T json output: packet 2 at byte 55 has no _source.layers"},
+		{"garbage between elements is a syntax error", "[" + frame7 + " x]", "in.json (after frame 7): JSON output byte 55: expected ',' or ']' after element 1, found 'x'"},
+		{"a balanced packet that is not JSON is refused, not half read, with its byte",
+			"[" + frame7 + `,{"_source":{"layers":{"cflow":{"cflow.version" "10"}}}}]`,
+			"in.json (after frame 7): not tshark -T json output: packet 2 at byte 55 (55 bytes) is not valid JSON"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := flow.ReadAll(Walk(strings.NewReader(tc.doc), WalkOptions{File: "in.json"}))
-			if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.HasPrefix(err.Error(), "in.json") {
-				t.Errorf("error %v, want it to name in.json and contain %q", err, tc.want)
+			if err == nil || err.Error() != tc.want {
+				t.Errorf("error\n %v\nwant\n %s", err, tc.want)
 			}
 		})
 	}
@@ -326,4 +342,192 @@ func FuzzWalk(f *testing.F) {
 			}
 		}
 	})
+}
+
+// seqMsg is one export message of the hand-worked sequence cases.
+type seqMsg struct {
+	frame     uint32
+	port      uint16 // UDP source port: another port is another stream
+	version   int
+	seq       uint32
+	records   int  // data records
+	options   int  // options data records (a second data set, no flow key)
+	undecoded bool // a data set tshark had no template for
+}
+
+// seqDoc writes the messages as tshark -T json packets, one per frame.
+func seqDoc(msgs []seqMsg) string {
+	var b strings.Builder
+	b.WriteString("[")
+	for i, m := range msgs {
+		if i > 0 {
+			b.WriteString(",")
+		}
+		dom := `"cflow.od_id":"7"`
+		if m.version == 9 {
+			dom = `"cflow.source_id":"7"`
+		}
+		fmt.Fprintf(&b, `{"_source":{"layers":{"frame":{"frame.number":"%d"},"ip":{"ip.src":"192.0.2.9","ip.dst":"192.0.2.1"},`+
+			`"udp":{"udp.srcport":"%d","udp.dstport":"4739"},"cflow":{"cflow.version":"%d","cflow.sequence":"%d",%s`,
+			m.frame, m.port, m.version, m.seq, dom)
+		set := 1
+		if m.records > 0 {
+			fmt.Fprintf(&b, `,"Set %d [id=256] (%d flows)":{"cflow.flowset_id":"256"`, set, m.records)
+			for k := 1; k <= m.records; k++ {
+				fmt.Fprintf(&b, `,"Flow %d":{"cflow.srcaddr":"10.0.0.%d","cflow.dstaddr":"10.0.1.%d"}`, k, k, k)
+			}
+			b.WriteString("}")
+			set++
+		}
+		if m.options > 0 {
+			fmt.Fprintf(&b, `,"Set %d [id=400] (%d flows)":{"cflow.flowset_id":"400"`, set, m.options)
+			for k := 1; k <= m.options; k++ {
+				fmt.Fprintf(&b, `,"Flow %d":{"cflow.sys_init_time":"Nov 14, 2023 21:13:20.000000000 UTC"}`, k)
+			}
+			b.WriteString("}")
+			set++
+		}
+		if m.undecoded {
+			fmt.Fprintf(&b, `,"Set %d [id=300]":{"cflow.flowset_id":"300","Data (20 bytes), no template found":{}}`, set)
+		}
+		b.WriteString("}}}}")
+	}
+	b.WriteString("]")
+	return b.String()
+}
+
+func TestWalkCountsSequenceGaps(t *testing.T) {
+	type tally struct {
+		gaps             int
+		packets, records int64
+		resets, unchkd   int
+	}
+	for _, tc := range []struct {
+		name string
+		msgs []seqMsg
+		want tally
+	}{
+		{
+			name: "IPFIX counts data records, options records included, and skips the message after an undecodable set",
+			msgs: []seqMsg{
+				{frame: 1, port: 50000, version: 10, seq: 0, records: 3},                 // next 3
+				{frame: 2, port: 50000, version: 10, seq: 3, records: 2},                 // in order; next 5
+				{frame: 3, port: 50000, version: 10, seq: 9, records: 1},                 // gap: records 5..8 missing (4); next 10
+				{frame: 4, port: 50000, version: 10, seq: 10, undecoded: true},           // in order; its record count is unknown
+				{frame: 5, port: 50000, version: 10, seq: 20, records: 1},                // not checked; next 21
+				{frame: 6, port: 50000, version: 10, seq: 21, records: 2, options: 1},    // in order; next 24
+				{frame: 7, port: 50000, version: 10, seq: 24, records: 1},                // in order; next 25
+				{frame: 8, port: 50000, version: 10, seq: 2, records: 1},                 // back: exporter restart; next 3
+				{frame: 9, port: 50000, version: 10, seq: 4, records: 1},                 // gap: record 3 missing (1)
+				{frame: 10, port: 50001, version: 10, seq: 1000, records: 1},             // another stream: first message
+				{frame: 11, port: 50000, version: 10, seq: 5, records: 1},                // in order (port 50000 expects 5)
+				{frame: 12, port: 50001, version: 10, seq: 1001 + 1<<24 + 1, records: 1}, // forward by more than 2^24: a reset, not loss
+			},
+			want: tally{gaps: 2, records: 5, resets: 2, unchkd: 1},
+		},
+		{
+			name: "NetFlow v9 counts export packets and wraps at 2^32",
+			msgs: []seqMsg{
+				{frame: 1, port: 50000, version: 9, seq: 4294967295, records: 2}, // next 0
+				{frame: 2, port: 50000, version: 9, seq: 0, records: 5},          // in order after the wrap; next 1
+				{frame: 3, port: 50000, version: 9, seq: 3, undecoded: true},     // gap: packets 1 and 2 missing; v9 counts packets, so next is 4 all the same
+				{frame: 4, port: 50000, version: 9, seq: 4, records: 1},          // in order
+				{frame: 5, port: 50000, version: 9, seq: 10, records: 1},         // gap: 5..9 missing (5)
+			},
+			want: tally{gaps: 2, packets: 7},
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			w := Walk(strings.NewReader(seqDoc(tc.msgs)), WalkOptions{File: "seq.json"})
+			if _, err := flow.ReadAll(w); err != nil {
+				t.Fatal(err)
+			}
+			var got tally
+			for _, d := range w.Tally().Domains {
+				got.gaps += d.SeqGaps
+				got.packets += d.SeqMissingPackets
+				got.records += d.SeqMissingRecords
+				got.resets += d.SeqResets
+				got.unchkd += d.SeqUnchecked
+			}
+			if got != tc.want {
+				t.Errorf("got %+v, want %+v", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestWalkNoDuplicateKeysKeepsTheFirstOfTwoTimeEncodings(t *testing.T) {
+	// --no-duplicate-keys: a record with two start encodings (150 and 152)
+	// has an array of two cflow.timedelta_tree; the first is the record's.
+	const doc = `[{"_source":{"layers":{"frame":{"frame.number":"3"},"ip":{"ip.src":"192.0.2.20"},"cflow":{"cflow.version":"10","cflow.od_id":"320",` +
+		`"Set 1 [id=256] (1 flows)":{"Flow 1":{"cflow.srcaddr":"10.1.0.4","cflow.dstaddr":"10.1.1.4",` +
+		`"cflow.timedelta":["9.000000000","9.333000000"],"cflow.timedelta_tree":[` +
+		`{"cflow.abstimestart":"Nov 14, 2023 22:13:10.000000000 UTC","cflow.abstimeend":"Nov 14, 2023 22:13:19.000000000 UTC"},` +
+		`{"cflow.abstimestart":"Nov 14, 2023 22:13:10.123000000 UTC","cflow.abstimeend":"Nov 14, 2023 22:13:19.456000000 UTC"}]}}}}}}]`
+	recs, err := flow.ReadAll(Walk(strings.NewReader(doc), WalkOptions{}))
+	if err != nil || len(recs) != 1 {
+		t.Fatalf("%v, %d records", err, len(recs))
+	}
+	if r := recs[0]; r.Start != flow.UnixMilli(1699999990000) || !r.HasEnd || r.End != flow.UnixMilli(1699999999000) {
+		t.Errorf("start %v end %v (has end %v), want 22:13:10Z and 22:13:19Z", r.Start, r.End, r.HasEnd)
+	}
+}
+
+func TestWalkReadsTotalCountersWhenTheDeltaOnesAreAbsent(t *testing.T) {
+	rec := func(fields string) string {
+		return `[{"_source":{"layers":{"ip":{"ip.src":"192.0.2.20"},"cflow":{"cflow.version":"10","cflow.od_id":"1",` +
+			`"Set 1 [id=256] (1 flows)":{"Flow 1":{"cflow.srcaddr":"10.1.0.4","cflow.dstaddr":"10.1.1.4",` + fields + `}}}}}}]`
+	}
+	for _, tc := range []struct {
+		name, fields    string
+		packets, octets uint64
+	}{
+		{"total counters only (yaf: IEs 85 and 86)", `"cflow.permanent_octets":"132","cflow.permanent_octets":"200","cflow.permanent_packets":"2","cflow.permanent_packets":"2"`, 2, 132},
+		{"delta counters win over total ones", `"cflow.permanent_packets":"99","cflow.packets":"7","cflow.octets":"700","cflow.permanent_octets":"9999"`, 7, 700},
+		{"no counter at all is zero", `"cflow.protocol":"6"`, 0, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			recs, err := flow.ReadAll(Walk(strings.NewReader(rec(tc.fields)), WalkOptions{}))
+			if err != nil || len(recs) != 1 {
+				t.Fatalf("%v, %d records", err, len(recs))
+			}
+			if recs[0].Packets != tc.packets || recs[0].Octets != tc.octets {
+				t.Errorf("packets %d octets %d, want %d and %d", recs[0].Packets, recs[0].Octets, tc.packets, tc.octets)
+			}
+		})
+	}
+}
+
+func TestWalkNotesWhatAnExportWithoutFrameOrIPLayerLacks(t *testing.T) {
+	// tshark -T json -J cflow: frame and ip are stubs.
+	const doc = `[{"_source":{"layers":{"frame":{"filtered":"frame"},"ip":{"filtered":"ip"},"cflow":{"cflow.version":"10","cflow.od_id":"1",` +
+		`"Set 1 [id=256] (1 flows)":{"Flow 1":{"cflow.srcaddr":"10.1.0.4","cflow.dstaddr":"10.1.1.4"}}}}}},` +
+		`{"_source":{"layers":{"frame":{"filtered":"frame"},"ip":{"filtered":"ip"},"cflow":{"cflow.version":"10","cflow.od_id":"1",` +
+		`"Set 1 [id=256] (1 flows)":{"Flow 1":{"cflow.srcaddr":"10.1.0.5","cflow.dstaddr":"10.1.1.5"}}}}}}]`
+	w := Walk(strings.NewReader(doc), WalkOptions{File: "x.json", Export: true})
+	recs, err := flow.ReadAll(w)
+	if err != nil || len(recs) != 2 {
+		t.Fatalf("%v, %d records", err, len(recs))
+	}
+	// The element index is all there is: kept, and said once.
+	if recs[0].Frame != 1 || recs[1].Frame != 2 || recs[0].CaptureTime != 0 || recs[0].Exporter.IsValid() {
+		t.Errorf("frames %d %d, capture time %v, exporter %v", recs[0].Frame, recs[1].Frame, recs[0].CaptureTime, recs[0].Exporter)
+	}
+	want := []string{
+		`x.json has no ip/ipv6 layer (exported with -J cflow?): the exporter address is unknown (records carry none); export with the ip and ipv6 layers (tshark -T json without -J, or -J "frame ip ipv6 cflow")`,
+		`x.json has no frame layer (exported with -J without frame?): frame numbers are packet positions in the export and capture times are unknown; export with the frame layer (tshark -T json without -J, or -J "frame ip ipv6 cflow") to have them`,
+	}
+	if got := w.Tally().Notes; !slices.Equal(got, want) {
+		t.Errorf("notes\n %q\nwant\n %q", got, want)
+	}
+	// tshark reading a raw IPFIX file (RFC 5655) for Source: no IP header.
+	w = Walk(strings.NewReader(strings.ReplaceAll(doc, `"frame":{"filtered":"frame"}`, `"frame":{"frame.number":"1"}`)), WalkOptions{File: "x.ipfix"})
+	if _, err := flow.ReadAll(w); err != nil {
+		t.Fatal(err)
+	}
+	want = []string{"x.ipfix: the export packets carry no IP header (a raw IPFIX file has none): the exporter address is unknown (records carry none)"}
+	if got := w.Tally().Notes; !slices.Equal(got, want) {
+		t.Errorf("notes\n %q\nwant\n %q", got, want)
+	}
 }

@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -408,5 +410,173 @@ func TestACSVOfFieldsGivesTheCaptureRecords(t *testing.T) {
 				t.Errorf("notes %q lack %q", tl.Notes, c.appNote)
 			}
 		})
+	}
+}
+
+// A record carrying both address fields has the unused one zero: per flow
+// the specified address is taken, from whichever column holds it.
+func TestCSVWithIPv4AndIPv6AddressColumnsTakesTheSpecifiedAddressPerFlow(t *testing.T) {
+	for _, head := range []string{
+		`"No.","Source","Observation Domain Id","cflow.dstaddr","cflow.dstaddrv6","cflow.srcaddr","cflow.srcaddrv6","DstPort"`,
+		`"No.","Source","Observation Domain Id","DstAddr","DstAddrV6","SrcAddr","SrcAddrV6","DstPort"`,
+	} {
+		t.Run(head, func(t *testing.T) {
+			text := head + "\n" +
+				csvRow("3", "192.0.2.1", "7", "0.0.0.0,10.0.1.2", "2001:db8:b::1,::", "0.0.0.0,10.0.0.2", "2001:db8:a::1,::", "443,53")
+			recs, _, err := readCSV(t, text, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := [][2]string{{"2001:db8:a::1", "2001:db8:b::1"}, {"10.0.0.2", "10.0.1.2"}}
+			if len(recs) != 2 {
+				t.Fatalf("%d records, want 2", len(recs))
+			}
+			for i, w := range want {
+				if recs[i].Src.String() != w[0] || recs[i].Dst.String() != w[1] {
+					t.Errorf("flow %d: %v -> %v, want %s -> %s", i+1, recs[i].Src, recs[i].Dst, w[0], w[1])
+				}
+			}
+		})
+	}
+}
+
+func TestCSVAddressColumnsOfDifferentLengthsAreNotPaired(t *testing.T) {
+	// Two data sets, one IPv4 (2 flows) and one IPv6 (1 flow): the lists
+	// cannot say which address goes with which port.
+	text := `"No.","Source","Observation Domain Id","cflow.dstaddr","cflow.dstaddrv6","DstPort"` + "\n" +
+		csvRow("4", "192.0.2.1", "7", "10.0.1.1,10.0.1.2", "2001:db8:b::1", "80,443,53")
+	recs, tl, err := readCSV(t, text, Options{})
+	if err != nil || len(recs) != 0 || !strings.Contains(strings.Join(tl.Notes, "\n"), "1 frames were not read because their flow lists differ in length (first: frame 4)") {
+		t.Errorf("%d records, error %v, notes %q", len(recs), err, tl.Notes)
+	}
+}
+
+func TestCSVTotalCountersStandInForAbsentDeltaCounters(t *testing.T) {
+	text := `"No.","Source","Observation Domain Id","DstAddr","Permanent Packets","Permanent Octets"` + "\n" +
+		csvRow("3", "192.0.2.1", "0", "10.0.1.1,10.0.1.2", "2,4", "132,172")
+	recs, _, err := readCSV(t, text, Options{})
+	if err != nil || len(recs) != 2 || recs[0].Packets != 2 || recs[0].Octets != 132 || recs[1].Packets != 4 || recs[1].Octets != 172 {
+		t.Errorf("records %+v, error %v; want 2/132 and 4/172", recs, err)
+	}
+}
+
+func TestCSVStartsWithMicrosecondDigitsKeepThem(t *testing.T) {
+	text := `"No.","Source","Observation Domain Id","DstAddr","StartTime"` + "\n" +
+		csvRow("3", "192.0.2.1", "0", "10.0.1.1,10.0.1.2", "Nov 14, 2023 22:13:10.123456000 UTC,Nov 14, 2023 22:13:11.500000000 UTC")
+	recs, _, err := readCSV(t, text, Options{})
+	if err != nil || len(recs) != 2 {
+		t.Fatalf("records %+v, error %v", recs, err)
+	}
+	for i, want := range []string{"2023-11-14T22:13:10.123456Z", "2023-11-14T22:13:11.500Z"} {
+		if got := recs[i].Start.Format(recs[i].StartEnc.Precision()); got != want {
+			t.Errorf("flow %d: start %s (%v), want %s", i+1, got, recs[i].StartEnc, want)
+		}
+	}
+}
+
+// Excel's import puts a "Column1, Column2, ..." row above the header; a
+// workbook saved as CSV again keeps it.
+func TestACSVWithExcelsColumnRowIsDetectedAndRead(t *testing.T) {
+	for _, tc := range []struct {
+		name, text string
+	}{
+		{"comma-separated", "Column1,Column2,Column3,Column4\r\nNo.,Source,Observation Domain Id,DstAddr\r\n3,192.0.2.1,310,\"10.0.1.1,10.0.1.2\"\r\n"},
+		{"semicolon-separated and quoted, with a BOM", "\xef\xbb\xbf\"Column1\";\"Column2\";\"Column3\";\"Column4\"\n\"No.\";\"Source\";\"Observation Domain Id\";\"DstAddr\"\n\"3\";\"192.0.2.1\";\"310\";\"10.0.1.1,10.0.1.2\"\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if k := DetectBytes([]byte(tc.text)); k != KindCSV {
+				t.Fatalf("detected %v, want %v", k, KindCSV)
+			}
+			recs, _, err := readCSV(t, tc.text, Options{})
+			if err != nil || len(recs) != 2 || recs[1].Frame != 3 || recs[1].Dst != netip.MustParseAddr("10.0.1.2") || recs[1].Domain != 310 {
+				t.Errorf("records %+v, error %v", recs, err)
+			}
+		})
+	}
+	if k := DetectBytes([]byte("Column1,Column2\nhello,world\n")); k != KindUnknown {
+		t.Errorf("a Column row above a line that is no header: detected %v, want %v", k, KindUnknown)
+	}
+}
+
+// The analyst's workbook saved as CSV by LibreOffice (the sheet with the
+// data, as Excel's "Save As CSV" does) keeps the Column row: it gives the
+// records of the workbook.
+func TestTheUserWorkbookSavedAsCSVByLibreOfficeGivesItsRecords(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: runs LibreOffice")
+	}
+	soffice, err := exec.LookPath("soffice")
+	if err != nil {
+		t.Skip("soffice not installed")
+	}
+	book := userExport(t, "c2p1med01.xlsx")
+	dir := t.TempDir()
+	// Filter options: comma, double quote, UTF-8, from line 1, ..., every sheet (-1).
+	cmd := exec.Command(soffice, "--headless", "--convert-to", "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false,-1", "--outdir", dir, book)
+	cmd.Env = append(os.Environ(), "HOME="+dir)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("soffice: %v: %s", err, out)
+	}
+	csvPath := filepath.Join(dir, "c2p1med01-Sheet2.csv")
+	head, err := os.ReadFile(csvPath)
+	if err != nil {
+		t.Fatalf("soffice wrote no sheet 2: %v", err)
+	}
+	if !bytes.HasPrefix(head, []byte("Column1,Column2,")) {
+		t.Fatalf("the CSV does not start with the Column row: %q", head[:min(len(head), 60)])
+	}
+	got, _ := readAll(t, csvPath, Options{})
+	want, _ := readAll(t, book, Options{})
+	if len(got) != len(want) || len(want) != 1353 {
+		t.Fatalf("%d records, the workbook gives %d", len(got), len(want))
+	}
+	for i := range got {
+		got[i].File, want[i].File = "", ""
+		if got[i] != want[i] {
+			t.Fatalf("record %d: %s", i, diff(got[i], want[i]))
+		}
+	}
+}
+
+func TestTheUserCSVWithTheColumnRowPrependedGivesTheSameRecords(t *testing.T) {
+	raw, err := os.ReadFile(userExport(t, "c2p1med01.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cols := make([]string, 17)
+	for i := range cols {
+		cols[i] = fmt.Sprintf(`"Column%d"`, i+1)
+	}
+	path := filepath.Join(t.TempDir(), "with-column-row.csv")
+	os.WriteFile(path, append([]byte(strings.Join(cols, ",")+"\n"), raw...), 0o644)
+	got, tl := readAll(t, path, Options{})
+	want, _ := readAll(t, userExport(t, "c2p1med01.csv"), Options{})
+	if len(got) != 1353 || len(got) != len(want) || tl.Frames != 137 {
+		t.Fatalf("%d records in %d frames, want 1353 in 137", len(got), tl.Frames)
+	}
+	for i := range got {
+		if got[i].Frame != want[i].Frame || got[i].Start != want[i].Start || got[i].Dst != want[i].Dst {
+			t.Fatalf("record %d: %s", i, diff(got[i], want[i]))
+		}
+	}
+}
+
+func TestACSVFrameWhoseMiddleListIsShorterIsNotRead(t *testing.T) {
+	// DstAddr and SrcAddr have 3 entries, DstPort 2: the ports cannot be
+	// paired with the flows, wherever the short list stands.
+	text := `"No.","Source","Observation Domain Id","DstAddr","DstPort","SrcAddr"` + "\n" +
+		csvRow("5", "192.0.2.1", "7", "10.0.1.1,10.0.1.2,10.0.1.3", "80,443", "10.0.0.1,10.0.0.2,10.0.0.3")
+	recs, tl, err := readCSV(t, text, Options{})
+	if err != nil || len(recs) != 0 || !strings.Contains(strings.Join(tl.Notes, "\n"), "1 frames were not read because their flow lists differ in length (first: frame 5)") {
+		t.Errorf("%d records, error %v, notes %q", len(recs), err, tl.Notes)
+	}
+}
+
+func TestACSVWithoutFrameNumbersSaysItsFramesArePositions(t *testing.T) {
+	text := `"Source","Observation Domain Id","DstAddr"` + "\n" + csvRow("192.0.2.1", "7", "10.0.1.1") + csvRow("192.0.2.1", "7", "10.0.1.2")
+	recs, tl, err := readCSV(t, text, Options{})
+	note := "t.csv: no No. (frame.number) column: frame numbers are row positions in the export, not Wireshark's"
+	if err != nil || len(recs) != 2 || recs[1].Frame != 2 || !slices.Contains(tl.Notes, note) {
+		t.Errorf("%d records, error %v, notes %q", len(recs), err, tl.Notes)
 	}
 }

@@ -18,29 +18,31 @@ type Kind uint8
 // Kinds of input. Captures (KindPcap, KindPcapNG, KindIPFIXFile) go to tshark;
 // the others are Wireshark exports read by this package.
 const (
-	KindUnknown   Kind = iota
-	KindPcap           // libpcap, any magic (us/ns, either byte order, Kuznetzov)
-	KindPcapNG         // pcapng section header block
-	KindIPFIXFile      // raw IPFIX messages (RFC 5655 file), read by tshark as "IPFIX File Format"
-	KindGzip           // gzip stream (Open and OpenRaw undo it and detect what is inside)
-	KindJSON           // Wireshark/tshark -T json: one array of packets
-	KindEK             // tshark -T ek: newline-delimited Elasticsearch documents
-	KindCSV            // Wireshark "Export Packet Dissections > As CSV"
-	KindXLSX           // an Excel workbook (xl/workbook.xml in a zip), e.g. the CSV converted by Excel
-	KindZip            // a zip archive that is not an Excel workbook
+	KindUnknown    Kind = iota
+	KindPcap            // libpcap, any magic (us/ns, either byte order, Kuznetzov)
+	KindPcapNG          // pcapng section header block
+	KindIPFIXFile       // raw IPFIX messages (RFC 5655 file), read by tshark as "IPFIX File Format"
+	KindGzip            // gzip stream (Open and OpenRaw undo it and detect what is inside)
+	KindJSON            // Wireshark/tshark -T json: one array of packets
+	KindEK              // tshark -T ek: newline-delimited Elasticsearch documents
+	KindCSV             // Wireshark "Export Packet Dissections > As CSV"
+	KindXLSX            // an Excel workbook (xl/workbook.xml in a zip), e.g. the CSV converted by Excel
+	KindZip             // a zip archive that is not an Excel workbook
+	KindJSONObject      // a JSON object that is neither an EK document nor in a packet array
 )
 
 var kindNames = [...]string{
-	KindUnknown:   "unknown",
-	KindPcap:      "pcap capture",
-	KindPcapNG:    "pcapng capture",
-	KindIPFIXFile: "IPFIX file",
-	KindGzip:      "gzip",
-	KindJSON:      "Wireshark JSON export",
-	KindEK:        "tshark EK export",
-	KindCSV:       "Wireshark CSV export",
-	KindXLSX:      "Excel workbook",
-	KindZip:       "zip archive",
+	KindUnknown:    "unknown",
+	KindPcap:       "pcap capture",
+	KindPcapNG:     "pcapng capture",
+	KindIPFIXFile:  "IPFIX file",
+	KindGzip:       "gzip",
+	KindJSON:       "Wireshark JSON export",
+	KindEK:         "tshark EK export",
+	KindCSV:        "Wireshark CSV export",
+	KindXLSX:       "Excel workbook",
+	KindZip:        "zip archive",
+	KindJSONObject: "JSON object",
 }
 
 // String names the kind for messages ("pcap capture", "Wireshark CSV export", ...).
@@ -144,15 +146,9 @@ func detectText(b []byte) Kind {
 		if isEKLine(line) {
 			return KindEK
 		}
-		return KindUnknown
+		return KindJSONObject
 	}
-	line := b
-	if i := bytes.IndexByte(line, '\n'); i >= 0 {
-		line = line[:i]
-	} else if len(b) >= sniffLen {
-		return KindUnknown // no line end within the sniffed bytes: not a header
-	}
-	if _, ok := csvHeader(line); ok {
+	if _, ok := csvHeader(b); ok {
 		return KindCSV
 	}
 	return KindUnknown
@@ -251,15 +247,22 @@ func OpenRaw(path string, stdin io.Reader) (io.ReadCloser, Kind, error) {
 			return nil, KindUnknown, fmt.Errorf("%s: %w", name(path), err)
 		}
 	}
-	if isWorkbook(ra, ra.size) {
+	isBook, err := isWorkbook(ra, ra.size)
+	if err != nil {
+		ra.Close()
+		return nil, KindUnknown, fmt.Errorf("%s: a zip archive (an Excel workbook?) that cannot be read: damaged or truncated (%v)", name(path), err)
+	}
+	if isBook {
 		kind = KindXLSX
 	}
 	return ra, kind, nil
 }
 
+// name is how messages about an input name it: its path, "- (standard
+// input)" for "-". Records name standard input "-", as the user wrote it.
 func name(path string) string {
 	if path == "-" {
-		return "standard input"
+		return "- (standard input)"
 	}
 	return path
 }
@@ -307,15 +310,17 @@ func spool(r io.Reader) (*spooled, error) {
 	return &spooled{File: f, size: n, temp: true}, nil
 }
 
-func isWorkbook(ra io.ReaderAt, size int64) bool {
+// isWorkbook reports whether the zip archive holds xl/workbook.xml; an
+// archive whose directory cannot be read (a file cut short) is an error.
+func isWorkbook(ra io.ReaderAt, size int64) (bool, error) {
 	zr, err := zip.NewReader(ra, size)
 	if err != nil {
-		return false
+		return false, err
 	}
 	for _, f := range zr.File {
 		if f.Name == "xl/workbook.xml" {
-			return true
+			return true, nil
 		}
 	}
-	return false
+	return false, nil
 }

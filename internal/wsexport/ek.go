@@ -2,12 +2,14 @@ package wsexport
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"net/netip"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -47,8 +49,10 @@ type ekReader struct {
 	refusedNotes int
 	sysInit      map[flow.ExporterDomain]flow.Instant
 	startField   map[ekTmplKey]string // template -> its absolute start field name
+	options      map[ekTmplKey]bool   // options templates seen, in any earlier packet or this one
 	noInitNoted  bool
 	noExporter   bool
+	noFrame      bool
 }
 
 func newEKReader(ctx context.Context, file string, r io.Reader, tp *TimeParser) *ekReader {
@@ -57,6 +61,7 @@ func newEKReader(ctx context.Context, file string, r io.Reader, tp *TimeParser) 
 		tally:      &flow.Tally{Inputs: []string{file}, Tool: "tshark EK export"},
 		sysInit:    map[flow.ExporterDomain]flow.Instant{},
 		startField: map[ekTmplKey]string{},
+		options:    map[ekTmplKey]bool{},
 	}
 }
 
@@ -80,6 +85,9 @@ func (e *ekReader) readLine() ([]byte, error) {
 		e.line++
 		line := e.buf
 		e.offset += int64(len(line))
+		if e.line == 1 {
+			line = bytes.TrimPrefix(line, []byte("\xef\xbb\xbf")) // saved by a Windows tool
+		}
 		for len(line) > 0 && (line[len(line)-1] == '\n' || line[len(line)-1] == '\r') {
 			line = line[:len(line)-1]
 		}
@@ -177,6 +185,9 @@ func (e *ekReader) packet(doc, layers gjson.Result) error {
 	}
 	if n, err := strconv.ParseUint(firstValue(layers.Get("frame.frame_frame_number")), 10, 32); err == nil {
 		p.frame = uint32(n)
+	} else if !e.noFrame {
+		e.noFrame = true
+		e.tally.Notes = append(e.tally.Notes, fmt.Sprintf("%s: the EK export has no frame layer (exported with -J without frame?): frame numbers are packet positions in the export (capture times come from the documents' timestamps, in milliseconds)", e.file))
 	}
 	if t, err := e.tp.Parse(firstValue(layers.Get("frame.frame_frame_time_epoch"))); err == nil {
 		p.captured = t
@@ -240,8 +251,12 @@ var ekFlowFields = []string{
 	"cflow_cflow_srcaddr", "cflow_cflow_dstaddr", "cflow_cflow_srcaddrv6", "cflow_cflow_dstaddrv6",
 	"cflow_cflow_srcport", "cflow_cflow_dstport", "cflow_cflow_protocol",
 	"cflow_cflow_abstimestart", "cflow_cflow_timestart", "cflow_cflow_packets", "cflow_cflow_octets",
+	"cflow_cflow_permanent_packets", "cflow_cflow_permanent_octets",
 	"cflow_cflow_pie_ixia_l7-application-name", "cflow_cflow_pie_ixia_l7-application-id",
 	"cflow_cflow_sys_init_time", "cflow_cflow_abstimeend", "cflow_cflow_timeend",
+	"cflow_cflow_vlanid", "cflow_cflow_dot1q_vlan_id",
+	"cflow_cflow_post_natsource_ipv4_address", "cflow_cflow_post_natdestination_ipv4_address",
+	"cflow_cflow_post_naptsource_transport_port", "cflow_cflow_post_naptdestination_transport_port",
 }
 
 // ekStartFields maps the template field names in EK's text labels to the
@@ -326,7 +341,6 @@ func (e *ekReader) message(p ekPacket, c gjson.Result) error {
 	seq, _ := strconv.ParseUint(seqStr, 10, 32)
 
 	// Sets, from the text labels.
-	optIDs := map[string]bool{}
 	type dataSet struct{ num, id, flows int }
 	var sets []dataSet
 	flowLabels := 0
@@ -343,7 +357,9 @@ func (e *ekReader) message(p ekPacket, c gjson.Result) error {
 		}
 		if m := ekOptTmplRE.FindStringSubmatch(t); m != nil {
 			for _, id := range strings.Split(m[1], ",") {
-				optIDs[id] = true
+				if n, err := strconv.Atoi(id); err == nil {
+					e.options[ekTmplKey{p.exporter, p.expPort, uint32(dom), n}] = true
+				}
 			}
 		}
 		if m := ekDataSetRE.FindStringSubmatch(t); m != nil {
@@ -371,10 +387,12 @@ func (e *ekReader) message(p ekPacket, c gjson.Result) error {
 		reasons = append(reasons, fmt.Sprintf("the packet has %d data sets (templates %s), whose records EK merges into the same arrays", len(sets), strings.Join(ids, ", ")))
 	}
 	set := sets[0]
-	if optIDs[strconv.Itoa(set.id)] {
+	if e.options[ekTmplKey{p.exporter, p.expPort, uint32(dom), set.id}] {
 		dt.OptionsRecords += set.flows
 		if len(sets) == 1 {
-			if vs := fields["cflow_cflow_sys_init_time"]; len(vs) == 1 {
+			// Every options record of the set says the same init time, or
+			// the arrays cannot be told apart: use it only then.
+			if vs := fields["cflow_cflow_sys_init_time"]; len(vs) > 0 && !slices.ContainsFunc(vs, func(v string) bool { return v != vs[0] }) {
 				if t, err := e.tp.Parse(vs[0]); err == nil {
 					e.sysInit[ed] = t
 				}
@@ -436,34 +454,43 @@ func (e *ekReader) message(p ekPacket, c gjson.Result) error {
 		if ver != 9 {
 			r.SysUptime = 0
 		}
-		for _, k := range []string{"cflow_cflow_srcaddr", "cflow_cflow_srcaddrv6"} {
-			if a, err := netip.ParseAddr(get(k, i)); err == nil {
-				r.Src = a
-			}
-		}
-		for _, k := range []string{"cflow_cflow_dstaddr", "cflow_cflow_dstaddrv6"} {
-			if a, err := netip.ParseAddr(get(k, i)); err == nil {
-				r.Dst = a
+		// A record may carry both the IPv4 and the IPv6 field of an
+		// address, the unused one zero: the rule of the JSON walker.
+		r.Src = ekAddr(get("cflow_cflow_srcaddr", i), get("cflow_cflow_srcaddrv6", i))
+		r.Dst = ekAddr(get("cflow_cflow_dstaddr", i), get("cflow_cflow_dstaddrv6", i))
+		if s := get("cflow_cflow_sys_init_time", i); s != "" {
+			if t, err := e.tp.Parse(s); err == nil {
+				e.sysInit[ed] = t
 			}
 		}
 		if !r.Src.IsValid() && !r.Dst.IsValid() {
-			dt.OptionsRecords++
+			dt.OptionsRecords++ // options data whose template this export does not show
 			continue
 		}
 		sp, _ := strconv.ParseUint(get("cflow_cflow_srcport", i), 10, 16)
 		dp, _ := strconv.ParseUint(get("cflow_cflow_dstport", i), 10, 16)
 		pr, _ := strconv.ParseUint(get("cflow_cflow_protocol", i), 10, 8)
 		r.SrcPort, r.DstPort, r.Proto = uint16(sp), uint16(dp), uint8(pr)
-		r.Packets, _ = strconv.ParseUint(get("cflow_cflow_packets", i), 10, 64)
-		r.Octets, _ = strconv.ParseUint(get("cflow_cflow_octets", i), 10, 64)
+		r.Packets = ekCounter(get("cflow_cflow_packets", i), get("cflow_cflow_permanent_packets", i))
+		r.Octets = ekCounter(get("cflow_cflow_octets", i), get("cflow_cflow_permanent_octets", i))
+		for _, k := range []string{"cflow_cflow_vlanid", "cflow_cflow_dot1q_vlan_id"} {
+			if v, err := strconv.ParseUint(get(k, i), 10, 16); err == nil {
+				r.VLAN, r.HasVLAN = uint16(v), true
+				break
+			}
+		}
+		natSrc, natDst := get("cflow_cflow_post_natsource_ipv4_address", i), get("cflow_cflow_post_natdestination_ipv4_address", i)
+		natSP, natDP := get("cflow_cflow_post_naptsource_transport_port", i), get("cflow_cflow_post_naptdestination_transport_port", i)
+		if natSrc != "" || natDst != "" || natSP != "" || natDP != "" {
+			n := &flow.NAT{Src: ekAddr(natSrc), Dst: ekAddr(natDst)}
+			sp, _ := strconv.ParseUint(natSP, 10, 16)
+			dp, _ := strconv.ParseUint(natDP, 10, 16)
+			n.SrcPort, n.DstPort = uint16(sp), uint16(dp)
+			r.NAT = n
+		}
 		r.App = get("cflow_cflow_pie_ixia_l7-application-name", i)
 		if id, err := strconv.ParseUint(get("cflow_cflow_pie_ixia_l7-application-id", i), 10, 32); err == nil {
 			r.AppID, r.HasAppID = uint32(id), true
-		}
-		if s := get("cflow_cflow_sys_init_time", i); s != "" {
-			if t, err := e.tp.Parse(s); err == nil {
-				e.sysInit[ed] = t
-			}
 		}
 		sf, known := ekStartFields[e.startField[ekTmplKey{p.exporter, p.expPort, uint32(dom), set.id}]]
 		instant := func(abs, rel string) (flow.Instant, flow.Encoding, bool) {
@@ -477,7 +504,7 @@ func (e *ekReader) message(p ekPacket, c gjson.Result) error {
 				case known:
 					return t.Truncate(sf.unit), sf.enc, true
 				}
-				return t, flow.EncExportString, true
+				return t, flow.ExportStringEncoding(t), true
 			}
 			if rel == "" {
 				return 0, flow.EncNone, true
@@ -517,6 +544,29 @@ func (e *ekReader) message(p ekPacket, c gjson.Result) error {
 		e.queue = append(e.queue, r)
 	}
 	return nil
+}
+
+// ekAddr returns the address of a record from the values of its fields for
+// one role (IPv4, IPv6), by tshark.PreferAddr; invalid when none parses.
+func ekAddr(vs ...string) netip.Addr {
+	var a netip.Addr
+	for _, v := range vs {
+		if b, err := netip.ParseAddr(v); err == nil && tshark.PreferAddr(a, b) {
+			a = b
+		}
+	}
+	return a
+}
+
+// ekCounter reads a counter: the delta count (IEs 1, 2) when the record has
+// it, else the total count (IEs 85, 86).
+func ekCounter(delta, total string) uint64 {
+	if delta != "" {
+		n, _ := strconv.ParseUint(delta, 10, 64)
+		return n
+	}
+	n, _ := strconv.ParseUint(total, 10, 64)
+	return n
 }
 
 func (e *ekReader) finish() {

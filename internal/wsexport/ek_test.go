@@ -3,19 +3,26 @@ package wsexport
 import (
 	"bytes"
 	"context"
+	"fmt"
+	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
 	"netflowtimedifference/internal/flow"
 )
 
-func ekExport(t *testing.T, exe, capture, dir string) string {
+func ekExport(t *testing.T, exe, capture, dir string, ports ...int) string {
 	t.Helper()
 	out := filepath.Join(dir, filepath.Base(capture)+".ek")
-	cmd := exec.Command(exe, "-n", "-r", capture, "-o", "cflow.max_template_fields:0", "-T", "ek")
+	args := []string{"-n", "-r", capture, "-o", "cflow.max_template_fields:0", "-T", "ek"}
+	for _, p := range ports {
+		args = append(args, "-d", fmt.Sprintf("udp.port==%d,cflow", p))
+	}
+	cmd := exec.Command(exe, args...)
 	cmd.Env = append(os.Environ(), "TZ=Europe/Bucharest")
 	b, err := cmd.Output()
 	if err != nil {
@@ -26,32 +33,99 @@ func ekExport(t *testing.T, exe, capture, dir string) string {
 }
 
 // Where every flow field array of a packet has one value per flow, EK gives
-// the capture's records (the start's encoding aside: EK does not name the IE).
+// the capture's records (the start's encoding aside: EK does not name the
+// IE), compared field by field with what the capture gives through tshark's
+// JSON. A packet with several data sets is refused (EK merges their arrays):
+// every record of the other frames must be there.
 func TestEKPacketsWithAlignedArraysGiveTheCaptureRecords(t *testing.T) {
 	exe := needTshark(t)
 	dir := t.TempDir()
-	for _, name := range []string{"a_nf9_basic.pcap", "b_ipfix_basic.pcap", "e_ipfix_time_variants.pcap", "f_ipv6.pcap", "i_ipfix_tcp.pcap"} {
-		capture := filepath.Join(capturesDir, "format", name)
+	for _, c := range []struct {
+		file  string
+		ports []int
+		why   string
+	}{
+		{"format/a_nf9_basic.pcap", nil, "v9 uptime times"},
+		{"format/b_ipfix_basic.pcap", nil, "IPFIX milliseconds"},
+		{"format/e_ipfix_time_variants.pcap", nil, "every start IE, 22 with 160 in the same packet"},
+		{"format/f_ipv6.pcap", nil, "IPv6"},
+		{"format/i_ipfix_tcp.pcap", nil, "two messages in one segment"},
+		{"real/logstash-ipfix-procera-seconds.pcap", nil, "records with IPv4 and IPv6 address fields, the unused ones zero"},
+		{"real/pmacct-102-nfv9-cisco-two-source-ids.pcap", []int{9991}, "v9 records with IPv4 and IPv6 address fields"},
+		{"real/pmacct-400-ipfix-iosxr-port9991.pcap", []int{9991}, "systemInitTime (160) in options data whose template came in an earlier packet"},
+		{"real/ipfixcol-04-odid256+512.pcap", nil, "VLAN ids (IE 58)"},
+		{"real/logstash-nfv9-cisco-asa-nsel.pcap", nil, "post-NAT addresses and ports (IEs 225-228)"},
+	} {
+		capture := filepath.Join(capturesDir, c.file)
 		if _, err := os.Stat(capture); err != nil {
 			t.Skipf("captures not available: %v", err)
 		}
-		t.Run(name, func(t *testing.T) {
-			want := captureRecords(t, capture, nil)
-			got, tl := readAll(t, ekExport(t, exe, capture, dir), Options{})
-			if len(got) != len(want) || len(want) == 0 {
-				t.Fatalf("%d records, capture gives %d; notes %q", len(got), len(want), tl.Notes)
+		t.Run(c.file+": "+c.why, func(t *testing.T) {
+			want := captureRecords(t, capture, c.ports)
+			got, tl := readAll(t, ekExport(t, exe, capture, dir, c.ports...), Options{})
+			sets := map[uint32]map[uint16]bool{}
+			for _, w := range want {
+				if sets[w.Frame] == nil {
+					sets[w.Frame] = map[uint16]bool{}
+				}
+				sets[w.Frame][w.Set] = true
 			}
-			for i := range got {
-				g, w := got[i], want[i]
-				g.File, w.File = "", ""
-				if g.StartEnc == flow.EncExportString && w.StartEnc != flow.EncNone {
+			// Two messages in one TCP segment repeat the positions: the
+			// sequence number tells them apart.
+			type key struct {
+				flow.Pos
+				seq uint32
+			}
+			byPos := map[key]flow.Record{}
+			single := 0
+			for _, w := range want {
+				w.File = ""
+				byPos[key{w.Pos, w.Sequence}] = w
+				if len(sets[w.Frame]) == 1 {
+					single++
+				}
+			}
+			if len(want) == 0 || len(got) != single {
+				t.Fatalf("%d records, the capture has %d in frames with one data set (%d in all); notes %q", len(got), single, len(want), tl.Notes)
+			}
+			for i, g := range got {
+				g.File = ""
+				w, ok := byPos[key{g.Pos, g.Sequence}]
+				if !ok {
+					t.Fatalf("record %d at %v: not in the capture", i, g.Pos)
+				}
+				if (g.StartEnc == flow.EncExportString || g.StartEnc == flow.EncExportStringMicro || g.StartEnc == flow.EncExportStringNano) && w.StartEnc != flow.EncNone {
 					g.StartEnc = w.StartEnc
 				}
-				if g != w {
-					t.Errorf("record %d (%v): %s", i, w.Pos, diff(g, w))
+				gn, wn := g.NAT, w.NAT
+				g.NAT, w.NAT = nil, nil
+				if g != w || (gn == nil) != (wn == nil) || (gn != nil && *gn != *wn) {
+					t.Errorf("record %d (%v): %s; NAT %v, want %v", i, w.Pos, diff(g, w), gn, wn)
 				}
 			}
 		})
+	}
+}
+
+// Values read off tshark's own dissection of the captures (tshark -V).
+func TestEKRecordsCarryTheFieldsOfTheirFlows(t *testing.T) {
+	exe := needTshark(t)
+	dir := t.TempDir()
+	procera := filepath.Join(capturesDir, "real/logstash-ipfix-procera-seconds.pcap")
+	asa := filepath.Join(capturesDir, "real/logstash-nfv9-cisco-asa-nsel.pcap")
+	if _, err := os.Stat(asa); err != nil {
+		t.Skipf("captures not available: %v", err)
+	}
+	got, _ := readAll(t, ekExport(t, exe, procera, dir), Options{})
+	// Frame 2 flow 1: IPv4 181.214.87.71 -> 138.44.161.14, the IPv6 fields ::.
+	if r := got[0]; r.Frame != 2 || r.Flow != 1 || r.Src != netip.MustParseAddr("181.214.87.71") || r.Dst != netip.MustParseAddr("138.44.161.14") {
+		t.Errorf("procera frame %d flow %d: %v -> %v, want 181.214.87.71 -> 138.44.161.14", r.Frame, r.Flow, r.Src, r.Dst)
+	}
+	got, _ = readAll(t, ekExport(t, exe, asa, dir), Options{})
+	// Frame 2 flow 1: post NAT 192.168.14.1 -> 2.2.2.11, ports 0 -> 17549.
+	want := flow.NAT{Src: netip.MustParseAddr("192.168.14.1"), Dst: netip.MustParseAddr("2.2.2.11"), SrcPort: 0, DstPort: 17549}
+	if r := got[0]; r.NAT == nil || *r.NAT != want {
+		t.Errorf("asa frame %d flow %d: NAT %v, want %v", r.Frame, r.Flow, r.NAT, want)
 	}
 }
 
@@ -114,5 +188,75 @@ func TestAnEKExportOfSelectedFieldsIsRefused(t *testing.T) {
 	notes := strings.Join(r.Tally().Notes, "\n")
 	if err != nil || len(recs) != 0 || !strings.Contains(notes, "e.ek line 2 (frame 1): EK arrays cannot be paired with flows: an EK export made with -e fields") {
 		t.Errorf("%d records, error %v, notes %q", len(recs), err, notes)
+	}
+}
+
+func TestEKReadsTotalCountersVLANsAndTheSpecifiedAddress(t *testing.T) {
+	// One IPFIX set of two flows: each record has IPv4 and IPv6 address
+	// fields (one unused, zero), total counters only (IEs 85/86) and a VLAN.
+	text := `{"index":{"_index":"packets-2023-11-14","_type":"doc"}}` + "\n" +
+		`{"timestamp":"1700000000100","layers":{"ip":{"ip_ip_src":"192.0.2.20"},"cflow":{"cflow_cflow_version":"10","cflow_cflow_od_id":"320",` +
+		`"text":"Set 2 [id=256] (2 flows)","text":["Flow 1","Flow 2"],` +
+		`"cflow_cflow_srcaddr":["10.1.0.1","0.0.0.0"],"cflow_cflow_srcaddrv6":["::","2001:db8::1"],` +
+		`"cflow_cflow_dstaddr":["10.1.1.1","0.0.0.0"],"cflow_cflow_dstaddrv6":["::","2001:db8::2"],` +
+		`"cflow_cflow_permanent_packets":["2","4"],"cflow_cflow_permanent_octets":["132","172"],"cflow_cflow_vlanid":["310","320"]}}}` + "\n"
+	r, err := NewReader(context.Background(), strings.NewReader(text), KindEK, "t.ek", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs, err := flow.ReadAll(r)
+	if err != nil || len(recs) != 2 {
+		t.Fatalf("%d records, error %v", len(recs), err)
+	}
+	for i, w := range []struct {
+		src, dst        string
+		packets, octets uint64
+		vlan            uint16
+	}{{"10.1.0.1", "10.1.1.1", 2, 132, 310}, {"2001:db8::1", "2001:db8::2", 4, 172, 320}} {
+		g := recs[i]
+		if g.Src.String() != w.src || g.Dst.String() != w.dst || g.Packets != w.packets || g.Octets != w.octets || !g.HasVLAN || g.VLAN != w.vlan {
+			t.Errorf("flow %d: %v -> %v packets %d octets %d vlan %d (%v); want %+v", i+1, g.Src, g.Dst, g.Packets, g.Octets, g.VLAN, g.HasVLAN, w)
+		}
+	}
+}
+
+func TestExportsSavedWithAByteOrderMarkAreRead(t *testing.T) {
+	raw, err := os.ReadFile(guiFixture)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ek := `{"index":{"_index":"packets-2023-11-14","_type":"doc"}}` + "\n" +
+		`{"timestamp":"1700000000100","layers":{"ip":{"ip_ip_src":"192.0.2.20"},"cflow":{"cflow_cflow_version":"10","cflow_cflow_od_id":"320",` +
+		`"text":"Set 2 [id=256] (1 flows)","text":["Flow 1"],"cflow_cflow_dstaddr":["10.1.1.1"]}}}` + "\n"
+	for _, tc := range []struct {
+		name    string
+		content []byte
+		records int
+	}{
+		{"a JSON export", raw, 4},
+		{"an EK export", []byte(ek), 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "bom")
+			os.WriteFile(path, append([]byte("\xef\xbb\xbf"), tc.content...), 0o644)
+			recs, _ := readAll(t, path, Options{})
+			if len(recs) != tc.records {
+				t.Errorf("%d records, want %d", len(recs), tc.records)
+			}
+		})
+	}
+}
+
+func TestAnEKExportWithoutFrameLayerSaysItsFrameNumbersArePositions(t *testing.T) {
+	text := `{"timestamp":"1700000000100","layers":{"ip":{"ip_ip_src":"192.0.2.20"},"cflow":{"cflow_cflow_version":"10","cflow_cflow_od_id":"320",` +
+		`"text":"Set 2 [id=256] (1 flows)","text":["Flow 1"],"cflow_cflow_dstaddr":["10.1.1.1"]}}}` + "\n"
+	r, err := NewReader(context.Background(), strings.NewReader(text+text), KindEK, "t.ek", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs, err := flow.ReadAll(r)
+	want := []string{"t.ek: the EK export has no frame layer (exported with -J without frame?): frame numbers are packet positions in the export (capture times come from the documents' timestamps, in milliseconds)"}
+	if err != nil || len(recs) != 2 || recs[1].Frame != 2 || recs[1].CaptureTime != flow.UnixMilli(1700000000100) || !slices.Equal(r.Tally().Notes, want) {
+		t.Errorf("%d records (%+v), error %v, notes %q", len(recs), recs, err, r.Tally().Notes)
 	}
 }

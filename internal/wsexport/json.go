@@ -23,6 +23,7 @@ func newJSONReader(ctx context.Context, file string, r io.Reader, tp *TimeParser
 		File:          file,
 		ParseTime:     tp.Parse,
 		ExportStrings: true,
+		Export:        true,
 		Tool:          "Wireshark export",
 	})
 	return &jsonReader{ctx: ctx, file: file, w: w, tp: tp}

@@ -3,11 +3,14 @@ package wsexport
 import (
 	"context"
 	"fmt"
+	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"netflowtimedifference/internal/flow"
 	"netflowtimedifference/internal/tshark"
@@ -35,6 +38,10 @@ var jsonCaptures = []struct {
 	{"format/k_pitfalls.pcap", nil},
 	{"real/logstash-ixia-ixflow-odid0+1.pcap", nil},
 	{"real/graylog-nprobe-netflow9-3.pcap", nil},
+	{"real/ipfixcol-04-odid256+512.pcap", nil},        // records with two time encodings (--no-duplicate-keys: an array of cflow.timedelta_tree)
+	{"real/logstash-nfv9-cisco-asa-nsel.pcap", nil},   // post-NAT fields
+	{"real/logstash-ipfix-yaf-applabel.pcap", nil},    // total counters only (IEs 85/86)
+	{"real/logstash-ipfix-procera-seconds.pcap", nil}, // IPv4 and IPv6 address fields in each record
 }
 
 func needTshark(t *testing.T) string {
@@ -128,11 +135,171 @@ func TestJSONExportsGiveTheCaptureRecords(t *testing.T) {
 				for i := range got {
 					g, w := got[i], want[i]
 					g.File, w.File = "", ""
-					if g != w {
+					if !sameRecord(g, w) {
 						t.Errorf("%s: record %d (%v): %s", v.name, i, w.Pos, diff(g, w))
 						break
 					}
 				}
+			}
+		})
+	}
+}
+
+// tsharkJSON runs tshark -T json on capture with args (no other option), in
+// zone tz, and returns the output file.
+func tsharkJSON(t *testing.T, exe, capture, dir, tz string, args ...string) string {
+	t.Helper()
+	out := filepath.Join(dir, fmt.Sprintf("%s-%d.json", filepath.Base(capture), len(args)))
+	cmd := exec.Command(exe, append([]string{"-n", "-r", capture, "-T", "json"}, args...)...)
+	cmd.Env = append(os.Environ(), "TZ="+tz)
+	b, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("tshark %v: %v", args, err)
+	}
+	if err := os.WriteFile(out, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// An export without the frame layer (-J without frame) or without the ip
+// layer (-J cflow) keeps what it has; the notes say once what it lacks.
+func TestAJSONExportWithoutFrameOrIPLayerSaysWhatItLacks(t *testing.T) {
+	exe := needTshark(t)
+	capture := filepath.Join(capturesDir, "format/b_ipfix_basic.pcap")
+	if _, err := os.Stat(capture); err != nil {
+		t.Skipf("captures not available: %v", err)
+	}
+	want := captureRecords(t, capture, nil)
+	noFrame := "has no frame layer (exported with -J without frame?): frame numbers are packet positions in the export and capture times are unknown"
+	noIP := "has no ip/ipv6 layer (exported with -J cflow?): the exporter address is unknown"
+	for _, tc := range []struct {
+		name      string
+		layers    string
+		notes     []string
+		exporter  bool
+		framesAre string
+	}{
+		{"-J \"ip ipv6 cflow\": no frame layer", "ip ipv6 cflow", []string{noFrame}, true, "positions"},
+		{"-J cflow: no frame nor ip layer", "cflow", []string{noFrame, noIP}, false, "positions"},
+		{"-J \"frame ip cflow\": all there", "frame ip cflow", nil, true, "frames"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := tsharkJSON(t, exe, capture, t.TempDir(), "UTC", "-J", tc.layers)
+			got, tl := readAll(t, path, Options{})
+			if len(got) != len(want) {
+				t.Fatalf("%d records, want %d", len(got), len(want))
+			}
+			for i := range got {
+				g, w := got[i], want[i]
+				g.File, w.File = "", ""
+				if !tc.exporter {
+					w.Exporter = netip.Addr{}
+				}
+				if tc.framesAre == "positions" {
+					// b_ipfix_basic: frame 1 and 2, the packets' positions too.
+					w.CaptureTime = 0
+				}
+				w.ExporterPort, w.CollectorPort = 0, 0 // no udp layer in these exports
+				if !sameRecord(g, w) {
+					t.Errorf("record %d: %s", i, diff(g, w))
+				}
+			}
+			var notes []string
+			for _, n := range tl.Notes {
+				if strings.Contains(n, "layer") {
+					notes = append(notes, n)
+				}
+			}
+			if len(notes) != len(tc.notes) {
+				t.Fatalf("notes %q, want %d about layers", tl.Notes, len(tc.notes))
+			}
+			for _, want := range tc.notes {
+				if !slices.ContainsFunc(notes, func(n string) bool { return strings.HasPrefix(n, path+" "+want) }) {
+					t.Errorf("notes %q, want one starting %q", notes, path+" "+want)
+				}
+			}
+		})
+	}
+}
+
+// A template tshark refused (more than 60 fields without
+// -o cflow.max_template_fields:0: k_pitfalls frame 5, 61 fields) and data
+// before its template (g_data_before_template frame 1, without -2) are
+// undecodable in an export; the notes say how to export them again.
+func TestUndecodableSetsOfAJSONExportComeWithAdvice(t *testing.T) {
+	exe := needTshark(t)
+	for _, tc := range []struct {
+		name, capture string
+		undecoded     int
+		note          string
+	}{
+		{"a template with too many fields", "format/k_pitfalls.pcap", 2,
+			" frame 5: template 258 has 61 fields, more than tshark's limit (cflow.max_template_fields, default 60): tshark did not use it, so its data sets are undecodable; export the packets again from the capture with tshark -o cflow.max_template_fields:0"},
+		{"data before its template", "format/g_data_before_template.pcap", 1,
+			": 1 data set of template 256 (first at frame 1) came before the template and could not be decoded in one pass; export the packets again from the capture with tshark's two passes (tshark -2 -T json ...)"},
+	} {
+		capture := filepath.Join(capturesDir, tc.capture)
+		if _, err := os.Stat(capture); err != nil {
+			t.Skipf("captures not available: %v", err)
+		}
+		t.Run(tc.name, func(t *testing.T) {
+			path := tsharkJSON(t, exe, capture, t.TempDir(), "UTC")
+			_, tl := readAll(t, path, Options{})
+			undecoded := 0
+			for _, d := range tl.Domains {
+				undecoded += d.UndecodedSets
+			}
+			if undecoded != tc.undecoded || !slices.ContainsFunc(tl.Notes, func(n string) bool { return strings.HasPrefix(n, path+tc.note) }) {
+				t.Errorf("%d undecodable sets, notes %q; want %d and a note starting %q", undecoded, tl.Notes, tc.undecoded, path+tc.note)
+			}
+		})
+	}
+}
+
+// Wireshark prints zone abbreviations; tzdata gives some of them several UTC
+// offsets at the same time, and those are not guessed: read as UTC, the
+// input unverified, a note. The offsets are the zones' at the captures'
+// dates (tzdata): Manila UTC+08:00 (PST), Havana UTC-04:00 in April (CDT),
+// Pyongyang UTC+08:30 in 2015-2018 (KST, while Seoul's KST is UTC+09:00).
+func TestAnAmbiguousZoneAbbreviationIsNotGuessed(t *testing.T) {
+	exe := needTshark(t)
+	for _, tc := range []struct {
+		name, capture, tz, label string
+		shift                    time.Duration // read as UTC: the instant moves by the zone's offset
+		verified                 bool
+	}{
+		{"PST in Manila is not US Pacific", "format/b_ipfix_basic.pcap", "Asia/Manila", "PST", 8 * time.Hour, false},
+		{"CDT in Havana is not US Central", "real/logstash-ipfix-procera-seconds.pcap", "America/Havana", "CDT", -4 * time.Hour, false},
+		{"KST in Pyongyang in 2018 is not Seoul's", "real/logstash-ipfix-procera-seconds.pcap", "Asia/Pyongyang", "KST", 8*time.Hour + 30*time.Minute, false},
+		{"KST in Seoul in 2023 is UTC+09:00: Pyongyang went back to it in 2018", "format/b_ipfix_basic.pcap", "Asia/Seoul", "KST", 0, true},
+		{"BST in London in 2018 is UTC+01:00: Alaska's BST ended in 1983", "real/logstash-ipfix-procera-seconds.pcap", "Europe/London", "BST", 0, true},
+	} {
+		capture := filepath.Join(capturesDir, tc.capture)
+		if _, err := os.Stat(capture); err != nil {
+			t.Skipf("captures not available: %v", err)
+		}
+		t.Run(tc.name, func(t *testing.T) {
+			want := captureRecords(t, capture, nil)
+			path := tsharkJSON(t, exe, capture, t.TempDir(), tc.tz)
+			got, tl := readAll(t, path, Options{})
+			if len(got) != len(want) {
+				t.Fatalf("%d records, want %d", len(got), len(want))
+			}
+			for i := range got {
+				if got[i].Start != want[i].Start.Add(tc.shift) {
+					t.Errorf("record %d: start %v, want %v", i, got[i].Start, want[i].Start.Add(tc.shift))
+				}
+			}
+			if tc.verified {
+				if len(tl.UnverifiedTimes) != 0 {
+					t.Errorf("unverified %v, notes %q", tl.UnverifiedTimes, tl.Notes)
+				}
+				return
+			}
+			note := fmt.Sprintf("%s: time zone %q is ambiguous (tzdata in", path, tc.label)
+			if !slices.Equal(tl.UnverifiedTimes, []string{path}) || !slices.ContainsFunc(tl.Notes, func(n string) bool { return strings.HasPrefix(n, note) }) {
+				t.Errorf("unverified %v, notes %q; want the input and a note starting %q", tl.UnverifiedTimes, tl.Notes, note)
 			}
 		})
 	}

@@ -39,8 +39,11 @@ func (e *NotExportError) Error() string {
 	if e.Kind.IsCapture() {
 		return fmt.Sprintf("%s: a %s, not a Wireshark export", name(e.Path), e.Kind)
 	}
-	if e.Kind == KindZip {
+	switch e.Kind {
+	case KindZip:
 		return fmt.Sprintf("%s: a zip archive without xl/workbook.xml: not an Excel workbook", name(e.Path))
+	case KindJSONObject:
+		return fmt.Sprintf("%s: a JSON object, not tshark's packet array (a JSON export starts with [) nor an EK export (lines of {\"index\": ...} or {\"timestamp\": ..., \"layers\": ...})", name(e.Path))
 	}
 	return fmt.Sprintf("%s: not a capture (pcap, pcapng) nor a Wireshark export (JSON, EK, CSV, XLSX; gzip-compressed or not)", name(e.Path))
 }
@@ -94,7 +97,7 @@ func Open(ctx context.Context, path string, opt Options) (*Reader, error) {
 		rc.Close()
 		return nil, &NotExportError{Path: path, Kind: kind}
 	}
-	r, err := NewReader(ctx, rc, kind, name(path), opt)
+	r, err := NewReader(ctx, rc, kind, path, opt) // records name standard input "-"
 	if err != nil {
 		rc.Close()
 		return nil, err

@@ -41,7 +41,7 @@ func TestDetectBytes(t *testing.T) {
 		{"an EK document without index lines", `{"timestamp":"1700000000100","layers":{"cflow":{}}}`, KindEK},
 		{"a Wireshark CSV header", `"No.","Time","Source","Destination","Protocol","Length","Info"` + "\n", KindCSV},
 		{"a CSV with field names", "frame.number,ip.src,cflow.od_id,cflow.dstaddr\n", KindCSV},
-		{"a JSON object that is not EK", `{"a":1}`, KindUnknown},
+		{"a JSON object that is not EK", `{"a":1}`, KindJSONObject},
 		{"plain text", "hello world\n", KindUnknown},
 		{"binary garbage", "\x00\x01\x02\x03\xff\xfe", KindUnknown},
 		{"nothing", "", KindUnknown},
@@ -127,7 +127,7 @@ func TestGzipAndStandardInputAreReadByContent(t *testing.T) {
 
 	recs, _ = readAll(t, "-", Options{Stdin: bytes.NewReader(gz(t, raw))})
 	checkGUIRecords(t, recs, 0)
-	if recs[0].File != "standard input" {
+	if recs[0].File != "-" { // as the README says: records read from standard input name their file "-"
 		t.Errorf("file %q", recs[0].File)
 	}
 }
@@ -171,10 +171,16 @@ func TestBadFilesGiveOneErrorWithThePosition(t *testing.T) {
 		content []byte
 		want    string // substring of the error
 	}{
-		{"a JSON export cut in the middle", raw[:len(raw)*2/3], "ended inside a packet"},
+		// The fixture's second packet (frame 2) starts at byte 8426 and ends at 12832.
+		{"a JSON export cut in the middle names the cut packet and its byte", raw[:len(raw)*2/3],
+			" (after frame 1): JSON output ended inside a packet: packet 2, which starts at byte 8426, is cut (1 complete packets before it): unexpected EOF"},
+		{"a JSON export whose second packet is damaged names it and its byte", bytes.Replace(raw, []byte(`"frame.number": "2"`), []byte(`"frame.number" "2"`), 1),
+			" (after frame 1): not tshark -T json output: packet 2 at byte 8426 (4405 bytes) is not valid JSON"}, // 4406 bytes less the colon taken out
+		{"a JSON object is not taken for an export", []byte(`{"frames": 3}`), ": a JSON object, not tshark's packet array"},
+		{"a truncated workbook is said to be damaged", truncatedBook(t), ": a zip archive (an Excel workbook?) that cannot be read: damaged or truncated"},
 		{"binary garbage", []byte("\x00\x01\x02garbage\xff"), "not a capture (pcap, pcapng) nor a Wireshark export"},
 		{"a zip that is not a workbook", zipOf(t, "a.txt"), "not an Excel workbook"},
-		{"an EK file cut in the middle", []byte(`{"index":{"_index":"packets-2023-11-14","_type":"doc"}}` + "\n" + `{"timestamp":"1700000000100","layers":{"cflow":{"cflow_cflow_version":"10"`), "line 2 (byte 56): not a JSON document"},
+		{"an EK file cut in the middle", []byte(`{"index":{"_index":"packets-2023-11-14","_type":"doc"}}` + "\n" + `{"timestamp":"1700000000100","layers":{"cflow":{"cflow_cflow_version":"10"`), " line 2 (byte 56): not a JSON document"},
 		{"a CSV whose frame number is not a number", []byte(csvHead + csvRow("x1", "", "10.0.0.1", "", "CFLOW", "", "320", "80", "1.1.1.1", "", "")), `line 2, No.: "x1" is not a frame number`},
 	}
 	for _, tc := range tests {
@@ -191,6 +197,17 @@ func TestBadFilesGiveOneErrorWithThePosition(t *testing.T) {
 			}
 		})
 	}
+}
+
+// truncatedBook returns the first half of the analyst's workbook: its zip
+// directory, at the end, is gone.
+func truncatedBook(t *testing.T) []byte {
+	t.Helper()
+	b, err := os.ReadFile(userExport(t, "c2p1med01.xlsx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b[:len(b)/2]
 }
 
 func zipOf(t *testing.T, name string) []byte {

@@ -24,9 +24,6 @@ func newCSVSource(file string, r io.Reader) (*csvSource, error) {
 		br.Discard(3)
 	}
 	head, _ := br.Peek(sniffLen)
-	if i := strings.IndexByte(string(head), '\n'); i >= 0 {
-		head = head[:i]
-	}
 	comma, ok := csvHeader(head)
 	if !ok {
 		comma = ','

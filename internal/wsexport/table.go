@@ -1,6 +1,7 @@
 package wsexport
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -12,33 +13,36 @@ import (
 	"time"
 
 	"netflowtimedifference/internal/flow"
+	"netflowtimedifference/internal/tshark"
 )
 
 // role is what a column of a CSV/XLSX export holds.
 type role uint8
 
 const (
-	roleNone      role = iota
-	roleFrame          // No.
-	roleTime           // Time (frame capture time)
-	roleSource         // Source: the exporter
-	roleExpPort        // Source Port: the exporter's transport port
-	roleColPort        // Destination Port: the collector's port
-	roleProtocol       // Protocol: the frame's protocol column, or the flow protocol (same title)
-	roleFlowProto      // cflow.protocol
-	roleODID           // Observation Domain Id
-	roleSourceID       // SourceId (v9)
-	roleVersion        // Version
-	roleDstAddr        // DstAddr (IPv4 and IPv6 fields share the title)
-	roleSrcAddr        // SrcAddr
-	roleDstPort        // DstPort
-	roleSrcPort        // SrcPort
-	roleApp            // L7 Application Name
-	roleAppID          // L7 Application ID
-	roleStart          // StartTime
-	rolePackets        // Packets
-	roleOctets         // Octets
-	roleInfo           // Info
+	roleNone       role = iota
+	roleFrame           // No.
+	roleTime            // Time (frame capture time)
+	roleSource          // Source: the exporter
+	roleExpPort         // Source Port: the exporter's transport port
+	roleColPort         // Destination Port: the collector's port
+	roleProtocol        // Protocol: the frame's protocol column, or the flow protocol (same title)
+	roleFlowProto       // cflow.protocol
+	roleODID            // Observation Domain Id
+	roleSourceID        // SourceId (v9)
+	roleVersion         // Version
+	roleDstAddr         // DstAddr (IPv4 and IPv6 fields share the title)
+	roleSrcAddr         // SrcAddr
+	roleDstPort         // DstPort
+	roleSrcPort         // SrcPort
+	roleApp             // L7 Application Name
+	roleAppID           // L7 Application ID
+	roleStart           // StartTime
+	rolePackets         // Packets (IE 2, delta)
+	roleOctets          // Octets (IE 1, delta)
+	roleTotPackets      // Permanent Packets (IE 86 packetTotalCount), used where Packets is absent
+	roleTotOctets       // Permanent Octets (IE 85 octetTotalCount), used where Octets is absent
+	roleInfo            // Info
 )
 
 // columnRoles maps lower-cased column titles (Wireshark's default titles for
@@ -54,8 +58,8 @@ var columnRoles = map[string]role{
 	"observation domain id": roleODID, "cflow.od_id": roleODID,
 	"sourceid": roleSourceID, "cflow.source_id": roleSourceID,
 	"version": roleVersion, "cflow.version": roleVersion,
-	"dstaddr": roleDstAddr, "cflow.dstaddr": roleDstAddr, "cflow.dstaddrv6": roleDstAddr,
-	"srcaddr": roleSrcAddr, "cflow.srcaddr": roleSrcAddr, "cflow.srcaddrv6": roleSrcAddr,
+	"dstaddr": roleDstAddr, "dstaddrv6": roleDstAddr, "cflow.dstaddr": roleDstAddr, "cflow.dstaddrv6": roleDstAddr,
+	"srcaddr": roleSrcAddr, "srcaddrv6": roleSrcAddr, "cflow.srcaddr": roleSrcAddr, "cflow.srcaddrv6": roleSrcAddr,
 	"dstport": roleDstPort, "cflow.dstport": roleDstPort,
 	"srcport": roleSrcPort, "cflow.srcport": roleSrcPort,
 	"l7 application name": roleApp, "cflow.pie.ixia.l7-application-name": roleApp,
@@ -63,13 +67,48 @@ var columnRoles = map[string]role{
 	"starttime": roleStart, "cflow.abstimestart": roleStart,
 	"packets": rolePackets, "cflow.packets": rolePackets,
 	"octets": roleOctets, "cflow.octets": roleOctets,
+	"permanent packets": roleTotPackets, "cflow.permanent_packets": roleTotPackets,
+	"permanent octets": roleTotOctets, "cflow.permanent_octets": roleTotOctets,
 	"info": roleInfo,
 }
 
-// csvHeader reports whether a first line looks like the header of a Wireshark
-// CSV export: a delimited line with at least one title Wireshark uses. It
-// returns the delimiter.
-func csvHeader(line []byte) (rune, bool) {
+// csvHeader reports whether the first lines of a text look like the start
+// of a Wireshark CSV export: a header line, a delimited line with at least
+// two titles Wireshark uses, possibly below the "Column1, Column2, ..." row
+// that Excel's import puts above it (kept when the workbook is saved as CSV
+// again). It returns the delimiter. A line not ended within text is not
+// taken as a header.
+func csvHeader(text []byte) (rune, bool) {
+	line, rest, ok := bytes.Cut(text, []byte("\n"))
+	if !ok && len(text) >= sniffLen {
+		return 0, false
+	}
+	d, fields := csvFields(line)
+	if d == 0 {
+		return 0, false
+	}
+	if isColumnRow(fields) {
+		line, _, ok = bytes.Cut(rest, []byte("\n"))
+		if !ok && len(rest) >= sniffLen {
+			return 0, false
+		}
+		if d, fields = csvFields(line); d == 0 {
+			return 0, false
+		}
+	}
+	known := 0
+	for _, f := range fields {
+		f = strings.ToLower(f)
+		if columnRoles[f] != roleNone || strings.HasPrefix(f, "cflow.") {
+			known++
+		}
+	}
+	return d, known >= 2
+}
+
+// csvFields splits one line at its most frequent delimiter (",", ";" or
+// tab) into trimmed, unquoted fields; 0 when it has none.
+func csvFields(line []byte) (rune, []string) {
 	s := strings.TrimSuffix(strings.TrimPrefix(string(line), "\xef\xbb\xbf"), "\r")
 	best, bestN := ',', 0
 	for _, d := range []rune{',', ';', '\t'} {
@@ -78,16 +117,33 @@ func csvHeader(line []byte) (rune, bool) {
 		}
 	}
 	if bestN == 0 {
-		return 0, false
+		return 0, nil
 	}
-	known := 0
-	for _, f := range strings.Split(s, string(best)) {
-		f = strings.ToLower(strings.TrimSpace(strings.Trim(strings.TrimSpace(f), `"`)))
-		if columnRoles[f] != roleNone || strings.HasPrefix(f, "cflow.") {
-			known++
+	fields := strings.Split(s, string(best))
+	for i, f := range fields {
+		fields[i] = strings.TrimSpace(strings.Trim(strings.TrimSpace(f), `"`))
+	}
+	return best, fields
+}
+
+// columnRowRE is a cell of the row Excel's import (Power Query) puts above
+// the header: "Column1", "Column2", ...
+var columnRowRE = regexp.MustCompile(`^Column[0-9]+$`)
+
+// isColumnRow reports whether cells are Excel's "Column1, Column2, ..." row.
+func isColumnRow(cells []string) bool {
+	n := 0
+	for _, c := range cells {
+		c = strings.TrimSpace(strings.TrimPrefix(c, "\xef\xbb\xbf"))
+		switch {
+		case c == "":
+		case columnRowRE.MatchString(c):
+			n++
+		default:
+			return false
 		}
 	}
-	return best, known >= 2
+	return n >= 2
 }
 
 // rowSource yields the rows of a sheet: CSV lines or XLSX rows.
@@ -289,6 +345,52 @@ func (t *tableReader) cell(cells []string, r role) (string, string, bool) {
 	return "", "", false
 }
 
+// lists returns the non-empty cells of every column of role r as lists.
+func (t *tableReader) lists(cells []string, r role) []*list {
+	var out []*list
+	for _, c := range t.cols[r] {
+		if c.idx < len(cells) && strings.TrimSpace(cells[c.idx]) != "" {
+			s := cells[c.idx]
+			out = append(out, &list{title: c.title, entries: splitList(s), cut: atLimit(s)})
+		}
+	}
+	return out
+}
+
+// mergeAddrLists makes one address list of the lists of several columns of
+// one address role (an IPv4 and an IPv6 column: a record carries both
+// fields, the unused one zero): per flow the address tshark.PreferAddr
+// keeps, the specified one. It returns nil when the lists have different
+// lengths and none was cut (they cannot be paired); with a cut list the
+// merged list is as long as the shortest, and cut.
+func mergeAddrLists(ls []*list) *list {
+	if len(ls) == 1 {
+		return ls[0]
+	}
+	n, same, cut := len(ls[0].entries), true, false
+	titles := make([]string, len(ls))
+	for i, l := range ls {
+		titles[i] = l.title
+		cut = cut || l.cut
+		same = same && len(l.entries) == len(ls[0].entries)
+		n = min(n, len(l.entries))
+	}
+	if !same && !cut {
+		return nil
+	}
+	m := &list{title: strings.Join(titles, " / "), entries: make([]string, n), cut: cut}
+	for i := range n {
+		var kept netip.Addr
+		m.entries[i] = ls[0].entries[i] // none parses: the error names the first
+		for _, l := range ls {
+			if a, err := netip.ParseAddr(l.entries[i]); err == nil && tshark.PreferAddr(kept, a) {
+				kept, m.entries[i] = a, l.entries[i]
+			}
+		}
+	}
+	return m
+}
+
 func (t *tableReader) at(cells []string, idx int) string {
 	if idx < 0 || idx >= len(cells) {
 		return ""
@@ -330,8 +432,8 @@ func (t *tableReader) row(cells []string, where string) error {
 	}
 	// A row without any flow list is a frame without flow records
 	// (template-only packet, TCP handshake, other traffic).
-	dstCell, dstTitle, hasDst := t.cell(cells, roleDstAddr)
-	if !hasDst {
+	dstLists := t.lists(cells, roleDstAddr)
+	if len(dstLists) == 0 {
 		return nil
 	}
 
@@ -441,7 +543,24 @@ func (t *tableReader) row(cells []string, where string) error {
 	}
 
 	// The key lists fix the number of flows.
-	keyLists := []*list{{title: dstTitle, entries: splitList(dstCell), cut: atLimit(dstCell)}}
+	// An IPv4 and an IPv6 address column (cflow.dstaddr, cflow.dstaddrv6)
+	// give one address per flow: the specified one. Lists of different
+	// lengths cannot be paired: the frame is then not read (below).
+	var keyLists []*list
+	dst := mergeAddrLists(dstLists)
+	if dst != nil {
+		keyLists = append(keyLists, dst)
+	} else {
+		keyLists = append(keyLists, dstLists...)
+	}
+	var srcAddr *list
+	if srcLists := t.lists(cells, roleSrcAddr); len(srcLists) > 0 {
+		if srcAddr = mergeAddrLists(srcLists); srcAddr != nil {
+			keyLists = append(keyLists, srcAddr)
+		} else {
+			keyLists = append(keyLists, srcLists...)
+		}
+	}
 	add := func(r role) *list {
 		s, title, ok := t.cell(cells, r)
 		if !ok {
@@ -451,15 +570,22 @@ func (t *tableReader) row(cells []string, where string) error {
 		keyLists = append(keyLists, l)
 		return l
 	}
-	dstPort, srcAddr, srcPort := add(roleDstPort), add(roleSrcAddr), add(roleSrcPort)
+	dstPort, srcPort := add(roleDstPort), add(roleSrcPort)
 	var proto *list
 	if s := t.at(cells, flowProt); flowProt >= 0 && s != "" {
 		proto = &list{title: "Protocol (flow)", entries: splitList(s), cut: atLimit(s)}
 		keyLists = append(keyLists, proto)
 	}
+	// Delta counters; where the export has none, the total counters.
 	packets, octets := add(rolePackets), add(roleOctets)
+	if packets == nil {
+		packets = add(roleTotPackets)
+	}
+	if octets == nil {
+		octets = add(roleTotOctets)
+	}
 
-	n, nCut := -1, 0
+	n, nCut, differ := -1, 0, false
 	for _, l := range keyLists {
 		if l.cut {
 			nCut = max(nCut, len(l.entries))
@@ -468,8 +594,11 @@ func (t *tableReader) row(cells []string, where string) error {
 		if n < 0 {
 			n = len(l.entries)
 		} else if len(l.entries) != n {
-			n = -2
+			differ = true
 		}
+	}
+	if differ {
+		n = -2
 	}
 	// Lists Excel turned into numbers: refuse the file.
 	for _, l := range []*list{dstPort, srcPort, proto, packets, octets} {
@@ -636,8 +765,8 @@ func (t *tableReader) row(cells []string, where string) error {
 		}
 		if i < startOK {
 			r.Start = starts[i].Instant
-			r.StartEnc = flow.EncExportString
-			dt.Encodings[flow.EncExportString]++
+			r.StartEnc = flow.ExportStringEncoding(r.Start)
+			dt.Encodings[r.StartEnc]++
 			t.withStart++
 		} else {
 			dt.NoStart++
@@ -717,6 +846,9 @@ func (t *tableReader) finish() {
 	}
 	if t.badProto > 0 {
 		tl.Notes = append(tl.Notes, fmt.Sprintf("%s: %d records name a protocol that is not known; their protocol is left 0", t.file, t.badProto))
+	}
+	if t.records > 0 && len(t.cols[roleFrame]) == 0 {
+		tl.Notes = append(tl.Notes, fmt.Sprintf("%s: no No. (frame.number) column: frame numbers are row positions in the export, not Wireshark's", t.file))
 	}
 	if t.records > 0 && len(t.cols[roleStart]) == 0 {
 		tl.Notes = append(tl.Notes, fmt.Sprintf("%s: no StartTime (cflow.abstimestart) column: records carry no start time", t.file))

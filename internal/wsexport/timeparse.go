@@ -59,7 +59,7 @@ func (w wall) stamp(loc *time.Location) (Stamp, error) {
 		return Stamp{}, fmt.Errorf("year %d out of range", w.year)
 	}
 	st := Stamp{Zone: w.zone, Frac: w.frac, Label: !w.iso}
-	off, status, _ := LookupZone(w.zone)
+	off, status, _ := LookupZone(w.zone, w.utc())
 	st.Status = status
 	if loc != nil && !w.iso {
 		t := time.Date(w.year, time.Month(w.month), w.day, w.hour, w.min, w.sec, w.nsec, loc)
@@ -82,6 +82,11 @@ func (w wall) stamp(loc *time.Location) (Stamp, error) {
 	}
 	st.Instant = flow.InstantOf(t)
 	return st, nil
+}
+
+// utc returns the wall-clock reading as if it were UTC.
+func (w wall) utc() time.Time {
+	return time.Date(w.year, time.Month(w.month), w.day, w.hour, w.min, w.sec, w.nsec, time.UTC)
 }
 
 func (w wall) sameWall(t time.Time) bool {
@@ -327,7 +332,7 @@ func (p *TimeParser) judge(w wall, st Stamp) {
 		return
 	}
 	p.seen[w.zone] = true
-	off, status, cand := LookupZone(w.zone)
+	off, status, cand := LookupZone(w.zone, w.utc())
 	if p.loc != nil {
 		if status == ZoneKnown {
 			t := st.Instant.Time().In(p.loc)

@@ -141,7 +141,7 @@ func TestEveryWindowsZoneHasBothNames(t *testing.T) {
 		if std == "" {
 			std = z.key
 		}
-		off, st, _ := LookupZone(std)
+		off, st, _ := LookupZone(std, time.Time{})
 		if st == ZoneUnknown || off != z.base*60 {
 			t.Errorf("%s: %q -> %d status %d, want %d", z.key, std, off, st, z.base*60)
 		}
@@ -163,17 +163,18 @@ func FuzzParseStamp(f *testing.F) {
 			return
 		}
 		// A zone label that parses must not change the wall clock's
-		// seconds: the instant differs from the UTC reading by a whole
-		// number of minutes.
+		// fraction: the instant differs from the UTC reading by a whole
+		// number of seconds (tzdata has offsets such as Monrovia's
+		// -00:44:30, so not always of minutes).
 		p := NewTimeParser(buc)
 		st2, err := p.ParseStamp(s)
 		if err != nil {
 			t.Fatalf("parses without --input-tz but not with it: %q: %v", s, err)
 		}
-		if d := st.Instant.Sub(st2.Instant); d%time.Minute != 0 {
+		if d := st.Instant.Sub(st2.Instant); d%time.Second != 0 {
 			t.Fatalf("%q: readings differ by %v", s, d)
 		}
-		LookupZone(st.Zone)
+		LookupZone(st.Zone, st.Instant.Time())
 	})
 }
 
@@ -182,9 +183,51 @@ func FuzzLookupZone(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		off, st, _ := LookupZone(s)
+		off, st, _ := LookupZone(s, time.Time{})
 		if st == ZoneKnown && (off < -14*3600 || off > 14*3600) {
 			t.Fatalf("%q: offset %d out of range", s, off)
 		}
 	})
+}
+
+// Offsets from tzdata's history: Moscow kept UTC+04:00 ("MSK") from
+// 2011-03-27 to 2014-10-26; Pyongyang used UTC+08:30 ("KST") from
+// 2015-08-15 to 2018-05-04; America/Adak and Nome used "BST" (Bering
+// Standard Time, UTC-11:00) until 1983; Manila's "PST" is UTC+08:00.
+func TestLookupZoneJudgesAnAbbreviationInTheYearOfTheString(t *testing.T) {
+	at := func(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 12, 0, 0, 0, time.UTC) }
+	for _, tc := range []struct {
+		name   string
+		label  string
+		wall   time.Time
+		offset int
+		status ZoneStatus
+	}{
+		{"MSK in 2012 is Moscow's permanent summer time, UTC+04:00", "MSK", at(2012, 7, 1), 4 * 3600, ZoneKnown},
+		{"MSK in 2020 is UTC+03:00", "MSK", at(2020, 7, 1), 3 * 3600, ZoneKnown},
+		{"MSK in 2011, the year Moscow moved from +03 to +04, is ambiguous", "MSK", at(2011, 1, 10), 0, ZoneAmbiguous},
+		{"KST in 2016 is Seoul's or Pyongyang's: ambiguous", "KST", at(2016, 3, 1), 0, ZoneAmbiguous},
+		{"KST in 2020 is UTC+09:00", "KST", at(2020, 3, 1), 9 * 3600, ZoneKnown},
+		{"BST in 1980 is London's or Alaska's: ambiguous", "BST", at(1980, 7, 1), 0, ZoneAmbiguous},
+		{"BST in 2020 is London's summer time, UTC+01:00", "BST", at(2020, 7, 1), 3600, ZoneKnown},
+		{"PST is US Pacific or the Philippines: ambiguous", "PST", at(2023, 11, 14), 0, ZoneAmbiguous},
+		{"CDT is US Central or Cuba: ambiguous", "CDT", at(2018, 4, 15), 0, ZoneAmbiguous},
+		{"CST is US Central, China or Cuba: ambiguous", "CST", at(2023, 1, 1), 0, ZoneAmbiguous},
+		{"IST is Ireland, Israel or India: ambiguous", "IST", at(2023, 1, 1), 0, ZoneAmbiguous},
+		{"EST is UTC-05:00", "EST", at(2023, 1, 1), -5 * 3600, ZoneKnown},
+		{"EDT in January, when no zone uses it, is still its only offset, UTC-04:00", "EDT", at(2023, 1, 10), -4 * 3600, ZoneKnown},
+		{"a year after 2037 counts as 2037", "KST", at(2100, 1, 1), 9 * 3600, ZoneKnown},
+		{"an unknown date judges all years: KST has had two offsets", "KST", time.Time{}, 0, ZoneAmbiguous},
+		{"an abbreviation is found whatever its case", "cest", at(2023, 7, 1), 2 * 3600, ZoneKnown},
+		{"UT and Z are UTC", "UT", at(2023, 7, 1), 0, ZoneKnown},
+		{"a label tzdata does not have is unknown", "XYZT", at(2023, 7, 1), 0, ZoneUnknown},
+		{"Monrovia's MMT of 1971 is UTC-00:44:30", "MMT", at(1971, 7, 1), -(44*60 + 30), ZoneKnown},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			off, st, cand := LookupZone(tc.label, tc.wall)
+			if off != tc.offset || st != tc.status || (st == ZoneAmbiguous) != (cand != "") {
+				t.Errorf("LookupZone(%q, %v) = %d, %d, %q; want %d, %d", tc.label, tc.wall, off, st, cand, tc.offset, tc.status)
+			}
+		})
+	}
 }

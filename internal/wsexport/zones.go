@@ -1,8 +1,10 @@
 package wsexport
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // ZoneStatus says how far a zone label in a time string can be trusted.
@@ -11,13 +13,13 @@ type ZoneStatus uint8
 // Zone statuses.
 const (
 	ZoneKnown     ZoneStatus = iota // the label names one UTC offset
-	ZoneAmbiguous                   // the label names several offsets (IST, CST, ...)
+	ZoneAmbiguous                   // the label names several offsets (IST, CST, PST, ...)
 	ZoneUnknown                     // the label is not in the tables (localised Windows names, ...)
 	ZoneNone                        // the string carries no zone
 )
 
-// zoneInfo is what a label tells: its offset in seconds east of UTC, or the
-// candidates when it is ambiguous.
+// zoneInfo is what a Windows zone name tells: its offset in seconds east of
+// UTC, or why it is ambiguous.
 type zoneInfo struct {
 	offset     int
 	ambiguous  string // non-empty: the candidates, for the note
@@ -183,50 +185,107 @@ var windowsZones = []windowsZone{
 	{key: "Line Islands Standard Time", base: 14 * 60},
 }
 
-// abbreviations are the zone abbreviations of the IANA time zone database
-// that strftime's %Z gives on Linux and macOS (Wireshark's GUI and tshark
-// print them), with their offsets in minutes. Ambiguous ones are listed in
-// ambiguousAbbrevs instead.
-var abbreviations = map[string]int{
-	"UTC": 0, "UT": 0, "GMT": 0, "Z": 0, "WET": 0,
-	"WEST": 60, "BST": 60, "CET": 60, "MET": 60, "WAT": 60,
-	"CEST": 120, "MEST": 120, "EET": 120, "SAST": 120, "CAT": 120,
-	"EEST": 180, "MSK": 180, "EAT": 180, "IDT": 180,
-	"MSD": 240,
-	"PKT": 300, "PKST": 360,
-	"WIB": 420, "HKT": 480, "HKST": 540, "AWST": 480, "WITA": 480,
-	"JST": 540, "KST": 540, "KDT": 600, "WIT": 540,
-	"ACST": 570, "ACDT": 630, "ACWST": 525,
-	"AEST": 600, "AEDT": 660, "ChST": 600,
-	"NZST": 720, "NZDT": 780,
-	"NST": -210, "NDT": -150,
-	"AST": -240, "ADT": -180,
-	"EST": -300, "EDT": -240,
-	"CDT": -300,
-	"MST": -420, "MDT": -360,
-	"PST": -480, "PDT": -420,
-	"AKST": -540, "AKDT": -480,
-	"HST": -600, "HDT": -540,
-	"SST": -660,
+// Time zone abbreviations (strftime's %Z on Linux and macOS, which
+// Wireshark's GUI and tshark print) are judged with the tzdata itself:
+// tzAbbrevs (zones_tzdata.go, generated from the system tzdata by
+// TestTheZoneTableIsTheSystemTzdata) lists each UTC offset a zone gave an
+// abbreviation and the years it did. An abbreviation stands for one offset
+// in a year when every zone that used it that year gave it that offset;
+// when zones gave it several offsets that year (CST: US Central, China and
+// Cuba; IST: Ireland, India, Israel; PST: US Pacific and the Philippines;
+// KST in 2015-2018: Seoul and Pyongyang), it is ambiguous and not guessed.
+// An abbreviation whose offset changed over the years in one zone only
+// (MSK: UTC+03:00, UTC+04:00 in 2011-2014) stands for the offset of the
+// time string's own year, which tzdata knows: that is not a guess. The
+// year of a string outside tzFirstYear..tzLastYear counts as the nearest
+// year of the range; in a year in which no zone used the abbreviation it
+// stands for one offset only if it had one in all years.
+
+//go:generate go test -run ^TestTheZoneTableIsTheSystemTzdata$ . -args -update-zones
+
+// tzFirstYear and tzLastYear bound the years tzAbbrevs covers.
+const (
+	tzFirstYear = 1970
+	tzLastYear  = 2037
+)
+
+// abbrevUse is one UTC offset a tzdata abbreviation had.
+type abbrevUse struct {
+	offset int        // seconds east of UTC
+	years  []yearSpan // the years (UTC) in which some zone used the abbreviation with this offset
+	zones  []string   // the first zones that did, for the notes
+	nZones int        // how many did
 }
 
-var daylightAbbrevs = map[string]bool{
-	"WEST": true, "BST": true, "CEST": true, "MEST": true, "EEST": true, "IDT": true, "MSD": true,
-	"PKST": true, "HKST": true, "KDT": true, "ACDT": true, "AEDT": true, "NZDT": true, "NDT": true,
-	"ADT": true, "EDT": true, "CDT": true, "MDT": true, "PDT": true, "AKDT": true, "HDT": true,
+// yearSpan is a run of years, both ends included.
+type yearSpan struct{ from, to int16 }
+
+func (u *abbrevUse) inYear(y int) bool {
+	for _, s := range u.years {
+		if y >= int(s.from) && y <= int(s.to) {
+			return true
+		}
+	}
+	return false
 }
 
-// ambiguousAbbrevs name more than one offset; the note lists them.
-var ambiguousAbbrevs = map[string]string{
-	"IST": "Ireland UTC+01:00, India UTC+05:30 or Israel UTC+02:00",
-	"CST": "US Central UTC-06:00, China UTC+08:00 or Cuba UTC-05:00",
+// describe formats a use for a note: "UTC-06:00 (America/Chicago, ... and 3 more)".
+func (u *abbrevUse) describe() string {
+	z := strings.Join(u.zones, ", ")
+	if u.nZones > len(u.zones) {
+		z += fmt.Sprintf(" and %d more", u.nZones-len(u.zones))
+	}
+	return FormatOffset(u.offset) + " (" + z + ")"
 }
 
-// zoneTable maps lower-cased labels to what they tell.
+// abbrevIndex maps lower-cased abbreviations to their uses.
+var abbrevIndex = func() map[string][]abbrevUse {
+	m := make(map[string][]abbrevUse, len(tzAbbrevs))
+	for a, u := range tzAbbrevs {
+		m[strings.ToLower(a)] = u
+	}
+	return m
+}()
+
+// utcDesignators are the names of UTC that are not tzdata abbreviations.
+var utcDesignators = []string{"UT", "Z"}
+
+// lookupAbbrev judges a tzdata abbreviation at the wall-clock time of the
+// string (zero: the date is unknown, all years count).
+func lookupAbbrev(uses []abbrevUse, wall time.Time) (offset int, status ZoneStatus, candidates string) {
+	var in []*abbrevUse
+	if !wall.IsZero() {
+		for i := range uses {
+			u := &uses[i]
+			// The instant the string means if this offset is right.
+			y := min(max(wall.Add(-time.Duration(u.offset)*time.Second).Year(), tzFirstYear), tzLastYear)
+			if u.inYear(y) {
+				in = append(in, u)
+			}
+		}
+	}
+	when := fmt.Sprintf(" in %d", min(max(wall.Year(), tzFirstYear), tzLastYear))
+	if len(in) == 0 {
+		when = fmt.Sprintf(" in %d-%d", tzFirstYear, tzLastYear)
+		for i := range uses {
+			in = append(in, &uses[i])
+		}
+	}
+	if len(in) == 1 {
+		return in[0].offset, ZoneKnown, ""
+	}
+	parts := make([]string, len(in))
+	for i, u := range in {
+		parts[i] = u.describe()
+	}
+	return 0, ZoneAmbiguous, "tzdata" + when + ": " + strings.Join(parts[:len(parts)-1], ", ") + " or " + parts[len(parts)-1]
+}
+
+// zoneTable maps lower-cased Windows zone names to what they tell.
 var zoneTable = buildZoneTable()
 
 func buildZoneTable() map[string]zoneInfo {
-	t := make(map[string]zoneInfo, 2*len(windowsZones)+len(abbreviations))
+	t := make(map[string]zoneInfo, 2*len(windowsZones)+len(utcDesignators))
 	for _, z := range windowsZones {
 		std, dlt := z.std, z.dlt
 		if std == "" {
@@ -251,21 +310,20 @@ func buildZoneTable() map[string]zoneInfo {
 			t[strings.ToLower(dlt)] = zoneInfo{offset: (z.base + dst) * 60, ambiguous: amb, daylight: true, windowsKey: z.key}
 		}
 	}
-	for a, m := range abbreviations {
-		t[strings.ToLower(a)] = zoneInfo{offset: m * 60, daylight: daylightAbbrevs[a]}
-	}
-	for a, c := range ambiguousAbbrevs {
-		t[strings.ToLower(a)] = zoneInfo{ambiguous: c}
+	for _, d := range utcDesignators {
+		t[strings.ToLower(d)] = zoneInfo{}
 	}
 	return t
 }
 
-// LookupZone tells the UTC offset (seconds east) a zone label stands for:
-// a Windows display name ("GTB Daylight Time"), an abbreviation ("CEST"),
-// a numeric zone ("+03", "+0530", "-03:30", "UTC+3", "GMT-05:00") or
-// "Z". The status says whether the offset can be trusted; for ZoneAmbiguous
-// the returned text lists the candidates.
-func LookupZone(label string) (offset int, status ZoneStatus, candidates string) {
+// LookupZone tells the UTC offset (seconds east) a zone label stands for at
+// the wall-clock time wall (the time string read as if it were UTC; zero
+// when unknown): a Windows display name ("GTB Daylight Time"), a tzdata
+// abbreviation ("CEST", judged for wall's year, see tzAbbrevs), a numeric
+// zone ("+03", "+0530", "-03:30", "UTC+3", "GMT-05:00") or "Z". The status
+// says whether the offset can be trusted; for ZoneAmbiguous the returned
+// text lists the candidates.
+func LookupZone(label string, wall time.Time) (offset int, status ZoneStatus, candidates string) {
 	l := strings.TrimSpace(label)
 	if l == "" {
 		return 0, ZoneNone, ""
@@ -273,11 +331,15 @@ func LookupZone(label string) (offset int, status ZoneStatus, candidates string)
 	if off, ok := numericZone(l); ok {
 		return off, ZoneKnown, ""
 	}
-	if z, ok := zoneTable[strings.ToLower(l)]; ok {
+	key := strings.ToLower(l)
+	if z, ok := zoneTable[key]; ok {
 		if z.ambiguous != "" {
 			return z.offset, ZoneAmbiguous, z.ambiguous
 		}
 		return z.offset, ZoneKnown, ""
+	}
+	if uses, ok := abbrevIndex[key]; ok {
+		return lookupAbbrev(uses, wall)
 	}
 	return 0, ZoneUnknown, ""
 }
