@@ -206,6 +206,9 @@ func writeInspect(w io.Writer, t *flow.Tally, checks startChecks) error {
 					fmt.Fprintf(&b, "  time zone?      the offset is %s, a whole number of quarter hours: most likely a time-zone setting, not a clock fault\n", q)
 				}
 			}
+			if s := lostText(d); s != "" {
+				fmt.Fprintf(&b, "  sequence        %s\n", s)
+			}
 			if s := checks.sentence(d.Key); s != "" && len(d.ExportLag) == 0 {
 				fmt.Fprintf(&b, "  start vs capture %s (the input has no export times to check the clock otherwise)\n", s)
 			}
@@ -228,6 +231,29 @@ func writeInspect(w io.Writer, t *flow.Tally, checks startChecks) error {
 		return Errorf(ExitOutput, "writing inspect report: %v", err)
 	}
 	return nil
+}
+
+// lostText says what the header sequence numbers tell of lost export
+// packets: "3 gaps: 23 data records lost; 1 reset (exporter restart?)".
+func lostText(d *flow.DomainTally) string {
+	var parts []string
+	if d.SeqGaps > 0 {
+		var lost []string
+		if d.SeqMissingPackets > 0 {
+			lost = append(lost, count(int(d.SeqMissingPackets), "export packet", "export packets"))
+		}
+		if d.SeqMissingRecords > 0 {
+			lost = append(lost, count(int(d.SeqMissingRecords), "data record", "data records"))
+		}
+		parts = append(parts, fmt.Sprintf("%s: %s lost before the collector", count(d.SeqGaps, "gap", "gaps"), strings.Join(lost, " and ")))
+	}
+	if d.SeqResets > 0 {
+		parts = append(parts, count(d.SeqResets, "reset (exporter restart, or packets out of order)", "resets (exporter restarts, or packets out of order)"))
+	}
+	if d.SeqUnchecked > 0 {
+		parts = append(parts, fmt.Sprintf("%s not checked (after undecodable sets)", count(d.SeqUnchecked, "message", "messages")))
+	}
+	return strings.Join(parts, "; ")
 }
 
 func exporterName(k flow.ExporterDomain) string {

@@ -265,6 +265,9 @@ func BuildModel(recs []flow.Record, tally *flow.Tally, res *match.Result, cfg Ma
 	if s := startsAhead(recs, m.Exporters); s != "" {
 		m.Verdict.Reasons = append(m.Verdict.Reasons, s)
 	}
+	if s := lostPackets(tally, res); s != "" {
+		m.Verdict.Reasons = append(m.Verdict.Reasons, s)
+	}
 	limit := math.Max(float64(tol)/1e6, overall.PrecisionMs)
 	if s := outliers(m.Pairs, res.Pairs, ref, limit); s != "" {
 		m.Verdict.Reasons = append(m.Verdict.Reasons, s)
@@ -752,6 +755,23 @@ func whoIsOff(exps []report.Exporter) string {
 		s += capital(j) + "."
 	}
 	return s
+}
+
+// lostPackets says which exporters of either side lost export packets
+// before the collector (header sequence gaps): records whose partner was
+// in a lost packet cannot pair.
+func lostPackets(t *flow.Tally, res *match.Result) string {
+	var parts []string
+	for _, d := range t.Sorted() {
+		if d.SeqGaps == 0 || sideOf(d.Key, res) == "" {
+			continue
+		}
+		parts = append(parts, fmt.Sprintf("%s/%d %s", d.Key.Exporter, d.Key.Domain, lostText(d)))
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return "Export packets were lost (header sequence numbers): " + strings.Join(parts, "; ") + "; the partners of records in lost packets are unmatched on the other side"
 }
 
 // startsAhead runs the start-after-capture check (see startCheck) for the
