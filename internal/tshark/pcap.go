@@ -30,6 +30,11 @@ type scan struct {
 	// from the same exporter (ports the run decodes).
 	dataBeforeTemplate int
 	frames             int
+	// startIE is, per template (exporter and collector port, domain, id; the
+	// first definition, as tshark keeps it), its absolute start-time IE
+	// (150..158): what a record decoded with -2 before the walker saw its
+	// template is encoded in.
+	startIE map[trackKey]uint16
 }
 
 // errNotCapture is returned by scanFile for files that are neither pcap nor pcapng.
@@ -54,7 +59,7 @@ func scanReader(r *bufio.Reader, decoded []int) (*scan, error) {
 		}
 		return nil, err
 	}
-	s := &scan{candidates: map[int]int{}}
+	s := &scan{candidates: map[int]int{}, startIE: map[trackKey]uint16{}}
 	tp := newTemplateTracker(decoded)
 	handle := func(link uint32, data []byte) {
 		s.frames++
@@ -83,6 +88,13 @@ func scanReader(r *bufio.Reader, decoded []int) (*scan, error) {
 		return s, errNotCapture
 	}
 	return s, err
+}
+
+// templateStart returns the absolute start IE of a template from the first
+// pass (see scan.startIE).
+func (s *scan) templateStart(sp, dp uint16, domain uint32, id uint16) (uint16, bool) {
+	ie, ok := s.startIE[trackKey{sp: sp, dp: dp, domain: domain, id: uint32(id)}]
+	return ie, ok
 }
 
 // framePorts returns a FramePorts function over the scanned table.
@@ -375,8 +387,10 @@ func (t *templateTracker) packet(ver, sp, dp uint16, frame, p []byte, s *scan) {
 					break
 				}
 				k.id = uint32(tid)
+				first := !t.seen[k]
 				t.seen[k] = true
 				body = body[4:]
+				var start uint16
 				for range n {
 					if len(body) < 4 {
 						return
@@ -388,7 +402,14 @@ func (t *templateTracker) packet(ver, sp, dp uint16, frame, p []byte, s *scan) {
 							return
 						}
 						body = body[4:]
+						continue // enterprise-specific: not a start IE
 					}
+					if _, ok := absStartEncoding(typ); ok && start == 0 {
+						start = typ
+					}
+				}
+				if first && start != 0 {
+					s.startIE[k] = start
 				}
 			}
 		case (ver == 9 && id == 1) || (ver == 10 && id == 3):

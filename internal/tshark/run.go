@@ -373,6 +373,7 @@ func (s *Source) start(path, name string) (*run, error) {
 	wo := WalkOptions{File: file, Tool: s.version}
 	if sc != nil {
 		wo.FramePorts = sc.framePorts
+		wo.TemplateStart = sc.templateStart
 	}
 	if jobs == 1 {
 		r.w = walk(outs[0], wo, s.st)

@@ -39,6 +39,11 @@ type WalkOptions struct {
 	// Source reads the ports from the capture file itself). May be nil.
 	FramePorts func(frame uint32) (src, dst uint16, ok bool)
 
+	// TemplateStart returns the absolute start IE (150..158) of a template
+	// the walker has not seen yet, from a first pass over the capture:
+	// tshark -2 decodes data with a template from a later frame. May be nil.
+	TemplateStart func(exporterPort, collectorPort uint16, domain uint32, id uint16) (uint16, bool)
+
 	// Tool is copied into Tally.Tool, e.g. "TShark (Wireshark) 4.0.17".
 	Tool string
 
@@ -1213,6 +1218,9 @@ func (w *Walker) record(v gjson.Result, label string) {
 		r.NAT = &flow.NAT{Src: f.natSrc, Dst: f.natDst, SrcPort: f.natSrcPort, DstPort: f.natDstPort}
 	}
 	var absIE uint16
+	if tmpl == nil && w.opt.TemplateStart != nil {
+		absIE, _ = w.opt.TemplateStart(p.srcPort, p.dstPort, p.domain, p.setID)
+	}
 	if tmpl != nil {
 		absIE = tmpl.absStartIE
 		if tmpl.redefined {
