@@ -416,3 +416,30 @@ func TestTotalCountersAreReadWhereTheDeltaOnesAreAbsent(t *testing.T) {
 		}
 	}
 }
+
+// An exporter sending from a well-known port (53) to the default collector
+// port 2055: tshark's UDP tries the lower port first, and plain tshark shows
+// the packet as a malformed DNS query (`tshark -r v9_srcport53.pcap`). The
+// first pass notices it and decodes port 53 as NetFlow/IPFIX.
+func TestExportsFromAWellKnownSourcePortAreDecoded(t *testing.T) {
+	needTshark(t)
+	path := filepath.Join("..", "..", "testdata", "tshark", "v9_srcport53.pcap")
+	recs, src := readCapture(t, Options{Files: []string{path}})
+	// From `tshark -d udp.port==53,cflow -r v9_srcport53.pcap -V`: one record
+	// 10.50.0.6:1006 -> 10.51.0.6:443 tcp, exporter 192.0.2.205 port 53, source_id 900.
+	if len(recs) != 1 {
+		t.Fatalf("%d records, want 1; notes %q", len(recs), src.Tally().Notes)
+	}
+	r := recs[0]
+	if r.Exporter.String() != "192.0.2.205" || r.ExporterPort != 53 || r.CollectorPort != 2055 || r.Domain != 900 ||
+		r.Src.String() != "10.50.0.6" || r.SrcPort != 1006 || r.Dst.String() != "10.51.0.6" || r.DstPort != 443 {
+		t.Errorf("record %+v", r)
+	}
+	if !slices.ContainsFunc(src.Tally().Notes, func(n string) bool { return strings.Contains(n, "source port 53") }) {
+		t.Errorf("no note names source port 53: %q", src.Tally().Notes)
+	}
+	recs, src = readCapture(t, Options{Files: []string{path}, NoAutoPorts: true})
+	if len(recs) != 0 || !slices.ContainsFunc(src.Tally().Notes, func(n string) bool { return strings.Contains(n, "add --port 53") }) {
+		t.Errorf("--no-auto-port: %d records, notes %q; want none and a note to add --port 53", len(recs), src.Tally().Notes)
+	}
+}

@@ -26,6 +26,12 @@ type scan struct {
 	ports  []uint32 // per frame (index frame-1): srcport<<16 | dstport, 0 = none
 	// candidates: UDP destination ports not decoded by default whose payloads look like v9/IPFIX.
 	candidates map[int]int
+	// lowSource: well-known UDP source ports (below 1024 and below the
+	// collector port) of v9/IPFIX sent to a port tshark decodes by
+	// default. UDP tries the lower port's dissector first unless a port
+	// is a Decode-As one, so DNS, NTP, syslog ... would claim these
+	// packets; decoding the source port as cflow keeps them.
+	lowSource map[int]int
 	// dataBeforeTemplate counts data sets seen before any template with their id
 	// from the same exporter (ports the run decodes).
 	dataBeforeTemplate int
@@ -59,7 +65,7 @@ func scanReader(r *bufio.Reader, decoded []int) (*scan, error) {
 		}
 		return nil, err
 	}
-	s := &scan{candidates: map[int]int{}, startIE: map[trackKey]uint16{}}
+	s := &scan{candidates: map[int]int{}, lowSource: map[int]int{}, startIE: map[trackKey]uint16{}}
 	tp := newTemplateTracker(decoded)
 	handle := func(link uint32, data []byte) {
 		s.frames++
@@ -68,8 +74,11 @@ func scanReader(r *bufio.Reader, decoded []int) (*scan, error) {
 			v = uint32(sp)<<16 | uint32(dp)
 			if proto == 17 {
 				if ver, ok := looksLikeExport(payload); ok {
-					if !slices.Contains(defaultPorts, int(dp)) && !slices.Contains(decoded, int(dp)) {
+					switch {
+					case !slices.Contains(defaultPorts, int(dp)) && !slices.Contains(decoded, int(dp)):
 						s.candidates[int(dp)]++
+					case slices.Contains(defaultPorts, int(dp)) && sp < 1024 && sp < dp:
+						s.lowSource[int(sp)]++
 					}
 					tp.packet(ver, sp, dp, data, payload, s)
 				}

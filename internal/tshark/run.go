@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"os/exec"
 	"regexp"
@@ -334,6 +335,17 @@ func (s *Source) start(path, name string) (*run, error) {
 			}
 			ports = append(ports, p)
 			s.tally.Notes = append(s.tally.Notes, fmt.Sprintf("%s: UDP port %d carries NetFlow/IPFIX (%s): decoded automatically (as with --port %d)", file, p, count(sc.candidates[p], "packet", "packets"), p))
+		}
+		for _, p := range slices.Sorted(maps.Keys(sc.lowSource)) {
+			n := count(sc.lowSource[p], "packet", "packets")
+			if s.opt.NoAutoPorts || slices.Contains(ports, p) {
+				if !slices.Contains(ports, p) {
+					s.tally.Notes = append(s.tally.Notes, fmt.Sprintf("%s: NetFlow/IPFIX sent from UDP source port %d (%s) is claimed by that port's dissector: add --port %d", file, p, n, p))
+				}
+				continue
+			}
+			ports = append(ports, p)
+			s.tally.Notes = append(s.tally.Notes, fmt.Sprintf("%s: NetFlow/IPFIX sent from the well-known UDP source port %d (%s), which another dissector would claim: port %d decoded as NetFlow/IPFIX (as with --port %d)", file, p, n, p, p))
 		}
 		if s.opt.TwoPass == TwoPassAuto && sc.dataBeforeTemplate > 0 {
 			twoPass = true
