@@ -177,11 +177,11 @@ func appendCSVRecord(b []byte, r *flow.Record) []byte {
 		b = r.Dst.AppendTo(b)
 	}
 	b = append(b, ',')
-	b = strconv.AppendUint(b, uint64(r.SrcPort), 10)
+	b = csvUint(b, uint64(r.SrcPort), r.Lacks&flow.LacksSrcPort == 0)
 	b = append(b, ',')
-	b = strconv.AppendUint(b, uint64(r.DstPort), 10)
+	b = csvUint(b, uint64(r.DstPort), r.Lacks&flow.LacksDstPort == 0)
 	b = append(b, ',')
-	b = strconv.AppendUint(b, uint64(r.Proto), 10)
+	b = csvUint(b, uint64(r.Proto), r.Lacks&flow.LacksProto == 0)
 	b = append(b, ',')
 	b = report.AppendCSVText(b, r.App)
 	b = append(b, ',')
@@ -204,9 +204,9 @@ func appendCSVRecord(b []byte, r *flow.Record) []byte {
 		b = append(b, r.End.Format(r.StartEnc.Precision())...)
 	}
 	b = append(b, ',')
-	b = strconv.AppendUint(b, r.Packets, 10)
+	b = csvUint(b, r.Packets, r.Lacks&flow.LacksPackets == 0)
 	b = append(b, ',')
-	b = strconv.AppendUint(b, r.Octets, 10)
+	b = csvUint(b, r.Octets, r.Lacks&flow.LacksOctets == 0)
 	b = append(b, ',')
 	if r.HasVLAN {
 		b = strconv.AppendUint(b, uint64(r.VLAN), 10)
@@ -260,9 +260,15 @@ func appendJSONRecord(b []byte, r *flow.Record) []byte {
 	if r.Dst.IsValid() {
 		b = appendJSONField(b, "dst", r.Dst.String())
 	}
-	b = appendJSONUint(b, "src_port", uint64(r.SrcPort))
-	b = appendJSONUint(b, "dst_port", uint64(r.DstPort))
-	b = appendJSONUint(b, "proto", uint64(r.Proto))
+	if r.Lacks&flow.LacksSrcPort == 0 {
+		b = appendJSONUint(b, "src_port", uint64(r.SrcPort))
+	}
+	if r.Lacks&flow.LacksDstPort == 0 {
+		b = appendJSONUint(b, "dst_port", uint64(r.DstPort))
+	}
+	if r.Lacks&flow.LacksProto == 0 {
+		b = appendJSONUint(b, "proto", uint64(r.Proto))
+	}
 	if r.App != "" {
 		b = appendJSONField(b, "app", r.App)
 	}
@@ -278,8 +284,12 @@ func appendJSONRecord(b []byte, r *flow.Record) []byte {
 	if r.HasEnd {
 		b = appendJSONField(b, "end", r.End.Format(r.StartEnc.Precision()))
 	}
-	b = appendJSONUint(b, "packets", r.Packets)
-	b = appendJSONUint(b, "octets", r.Octets)
+	if r.Lacks&flow.LacksPackets == 0 {
+		b = appendJSONUint(b, "packets", r.Packets)
+	}
+	if r.Lacks&flow.LacksOctets == 0 {
+		b = appendJSONUint(b, "octets", r.Octets)
+	}
 	if r.HasVLAN {
 		b = appendJSONUint(b, "vlan", uint64(r.VLAN))
 	}
@@ -294,6 +304,14 @@ func appendJSONRecord(b []byte, r *flow.Record) []byte {
 		b = appendJSONUint(b, "post_nat_dst_port", uint64(n.DstPort))
 	}
 	return append(b, "}\n"...)
+}
+
+// csvUint appends v, or nothing when the record does not carry it.
+func csvUint(b []byte, v uint64, known bool) []byte {
+	if !known {
+		return b
+	}
+	return strconv.AppendUint(b, v, 10)
 }
 
 func appendJSONUint(b []byte, key string, v uint64) []byte {

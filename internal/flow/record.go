@@ -46,6 +46,10 @@ type Record struct {
 	Src, Dst         netip.Addr
 	SrcPort, DstPort uint16
 	Proto            uint8
+	// Lacks says which numeric fields the record does not carry (their
+	// value is then 0): ports (ICMP records, a CSV without port columns),
+	// protocol, packet and octet counters. The zero value means all known.
+	Lacks Lack
 
 	// Application (Ixia IxFlow PEN 3054 IE 111/110, or v9 applicationName IE 96).
 	App      string // "" when the record carries no name (tshark omits zero-length names)
@@ -64,6 +68,17 @@ type Record struct {
 
 	NAT *NAT // post-NAT fields (IEs 225-228), nil when absent
 }
+
+// Lack flags fields a record does not carry (see Record.Lacks).
+type Lack uint8
+
+const (
+	LacksSrcPort Lack = 1 << iota
+	LacksDstPort
+	LacksProto
+	LacksPackets
+	LacksOctets
+)
 
 // NAT holds the post-NAT translation fields of a record (IPFIX IEs 225-228).
 type NAT struct {

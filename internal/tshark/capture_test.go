@@ -443,3 +443,30 @@ func TestExportsFromAWellKnownSourcePortAreDecoded(t *testing.T) {
 		t.Errorf("--no-auto-port: %d records, notes %q; want none and a note to add --port 53", len(recs), src.Tally().Notes)
 	}
 }
+
+// Fields a record does not carry are flagged, not shown as 0: the Cisco ASA
+// NSEL records carry ports, protocol and only a total octet count (IE 85):
+// `tshark -Y frame.number==2 -T fields -e cflow.packets -e cflow.octets -e
+// cflow.permanent_packets -e cflow.permanent_octets` prints nothing for the
+// first three and 56 for the last, on each of the 14 records.
+func TestRecordsSayWhichFieldsTheyLack(t *testing.T) {
+	needTshark(t)
+	path := filepath.Join(capturesDir, "real", "logstash-nfv9-cisco-asa-nsel.pcap")
+	if _, err := os.Stat(path); err != nil {
+		t.Skip("capture missing:", err)
+	}
+	recs, _ := readCapture(t, Options{Files: []string{path}})
+	n := 0
+	for _, r := range recs {
+		if r.Frame != 2 {
+			continue
+		}
+		n++
+		if r.Lacks != flow.LacksPackets || r.Octets == 0 {
+			t.Errorf("%v: lacks %05b octets %d; want only the packets missing", r.Pos, r.Lacks, r.Octets)
+		}
+	}
+	if n != 14 {
+		t.Errorf("%d records in frame 2, want 14", n)
+	}
+}

@@ -1205,6 +1205,15 @@ func (w *Walker) record(v gjson.Result, label string) {
 	if f.seen&fOctets == 0 && f.seen&fTotOctets != 0 {
 		r.Octets = f.totOctets
 	}
+	for _, l := range [...]struct {
+		bits uint64
+		lack flow.Lack
+	}{{fSrcPort, flow.LacksSrcPort}, {fDstPort, flow.LacksDstPort}, {fProto, flow.LacksProto},
+		{fPackets | fTotPackets, flow.LacksPackets}, {fOctets | fTotOctets, flow.LacksOctets}} {
+		if f.seen&l.bits == 0 {
+			r.Lacks |= l.lack
+		}
+	}
 	if p.hasCapture {
 		r.CaptureTime = p.captured
 	}

@@ -473,6 +473,17 @@ func (e *ekReader) message(p ekPacket, c gjson.Result) error {
 		r.SrcPort, r.DstPort, r.Proto = uint16(sp), uint16(dp), uint8(pr)
 		r.Packets = ekCounter(get("cflow_cflow_packets", i), get("cflow_cflow_permanent_packets", i))
 		r.Octets = ekCounter(get("cflow_cflow_octets", i), get("cflow_cflow_permanent_octets", i))
+		for _, l := range [...]struct {
+			keys []string
+			lack flow.Lack
+		}{{[]string{"cflow_cflow_srcport"}, flow.LacksSrcPort}, {[]string{"cflow_cflow_dstport"}, flow.LacksDstPort},
+			{[]string{"cflow_cflow_protocol"}, flow.LacksProto},
+			{[]string{"cflow_cflow_packets", "cflow_cflow_permanent_packets"}, flow.LacksPackets},
+			{[]string{"cflow_cflow_octets", "cflow_cflow_permanent_octets"}, flow.LacksOctets}} {
+			if !slices.ContainsFunc(l.keys, func(k string) bool { return get(k, i) != "" }) {
+				r.Lacks |= l.lack
+			}
+		}
 		for _, k := range []string{"cflow_cflow_vlanid", "cflow_cflow_dot1q_vlan_id"} {
 			if v, err := strconv.ParseUint(get(k, i), 10, 16); err == nil {
 				r.VLAN, r.HasVLAN = uint16(v), true

@@ -727,6 +727,22 @@ func (t *tableReader) row(cells []string, where string) error {
 			}
 			r.Src = a
 		}
+		// Columns the export lacks leave their fields unknown.
+		if dstPort == nil {
+			r.Lacks |= flow.LacksDstPort
+		}
+		if srcPort == nil {
+			r.Lacks |= flow.LacksSrcPort
+		}
+		if proto == nil {
+			r.Lacks |= flow.LacksProto
+		}
+		if packets == nil {
+			r.Lacks |= flow.LacksPackets
+		}
+		if octets == nil {
+			r.Lacks |= flow.LacksOctets
+		}
 		if dstPort != nil {
 			p, err := strconv.ParseUint(dstPort.entries[i], 10, 16)
 			if err != nil {
