@@ -57,6 +57,14 @@ func nftimediff(t *testing.T, stdin io.Reader, args ...string) (code int, stdout
 func TestUsageErrorsExitWithCode2AndOneLine(t *testing.T) {
 	sample := filepath.Join("..", "..", "testdata", "sample", "sample.pcap")
 	dotSample := "../../testdata/./sample/sample.pcap" // filepath.Join would clean the "."
+	data, err := os.ReadFile(sample)
+	if err != nil {
+		t.Fatal(err)
+	}
+	copied := filepath.Join(t.TempDir(), "copy.pcap")
+	if err := os.WriteFile(copied, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
 	for _, tc := range []struct {
 		Name   string
 		Args   []string
@@ -83,6 +91,20 @@ func TestUsageErrorsExitWithCode2AndOneLine(t *testing.T) {
 			Stderr: "nftimediff: - given twice: its records would be counted twice\n"},
 		{Name: "standard input redirected from a file also named is refused", Args: []string{"match", sample, "-"}, Stdin: sample,
 			Stderr: "nftimediff: - (standard input) is " + sample + ", given twice: its records would be counted twice\n"},
+		{Name: "a copy of an input is refused", Args: []string{"match", sample, copied},
+			Stderr: "nftimediff: " + sample + " and " + copied + " have the same content (a copy?): its records would be counted twice\n"},
+		{Name: "a duration without a unit says how to write one", Args: []string{"match", "--window", "5", sample},
+			Stderr: `nftimediff: --window "5": not a duration: give it with a unit, e.g. 6s, 500ms, 1m30s or 3h10s ('nftimediff help match' lists the flags)` + "\n"},
+		{Name: "a bad duration after the inputs says the same", Args: []string{"match", sample, "--tolerance", "abc"},
+			Stderr: `nftimediff: --tolerance "abc": not a duration: give it with a unit, e.g. 6s, 500ms, 1m30s or 3h10s ('nftimediff help match' lists the flags)` + "\n"},
+		{Name: "an unknown flag points to the help", Args: []string{"match", "--windw", "3s", sample},
+			Stderr: "nftimediff: unknown flag --windw ('nftimediff help match' lists the flags)\n"},
+		{Name: "the same domain on both sides without exporters is refused before reading", Args: []string{"match", "--pre-odid", "320", sample},
+			Stderr: "nftimediff: domain 320 is on both sides (--pre-odid, --post-odid): give different domains, or --pre-exporter and --post-exporter to tell the sides apart\n"},
+		{Name: "an empty key is refused", Args: []string{"match", "--key", "", sample},
+			Stderr: "nftimediff: --key is empty: name the fields that must agree, e.g. --key dst,dst_port,proto,app\n"},
+		{Name: "an output that is an input is refused", Args: []string{"flows", copied, "-o", copied},
+			Stderr: "nftimediff: " + copied + " is an input: writing the output there would replace it\n"},
 	} {
 		t.Run(tc.Name, func(t *testing.T) {
 			var stdin io.Reader = strings.NewReader("")
@@ -144,5 +166,34 @@ func TestCaptureOnStandardInputIsNamedDash(t *testing.T) {
 	}
 	if strings.Contains(stdout+stderr, "nftimediff-capture-") {
 		t.Errorf("the temporary copy's name shows:\n%s%s", stdout, stderr)
+	}
+}
+
+// `nftimediff match x -o DIR | head -3`: the reader of the summary goes
+// away; the reports must still be written (and the run is no failure).
+func TestReportsAreWrittenWhenStandardOutputIsClosed(t *testing.T) {
+	sample := filepath.Join("..", "..", "testdata", "sample", "sample.pcap")
+	if _, err := exec.LookPath("tshark"); err != nil {
+		t.Skip("tshark not installed")
+	}
+	dir := t.TempDir()
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Close() // nobody reads: the first write gets EPIPE (SIGPIPE by default)
+	defer w.Close()
+	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperProcess$", "--", "match", sample, "-o", dir)
+	cmd.Env = append(os.Environ(), helperEnv+"=1")
+	cmd.Stdout = w
+	var errb bytes.Buffer
+	cmd.Stderr = &errb
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("%v; stderr %s", err, errb.String())
+	}
+	for _, ext := range []string{"txt", "json", "csv", "xlsx", "docx"} {
+		if fi, err := os.Stat(filepath.Join(dir, "sample-nftimediff."+ext)); err != nil || fi.Size() == 0 {
+			t.Errorf("report %s missing: %v", ext, err)
+		}
 	}
 }
