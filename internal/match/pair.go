@@ -41,12 +41,28 @@ func (m *matcher) pairAll() {
 	var edges, tmp []edge
 	var more []bool
 	var cnt *[1 << 16]int32 // allocated by sortEdges when a group needs it
+	var P, Q []entry        // the group's pre and post entries
+	var pb, qb int          // their positions in the indexes
+	// greedy pairs the free pre entries i with want(i) by one round of
+	// global greedy by closeness to the reference.
+	greedy := func(want func(i int) bool) {
+		edges = edges[:0]
+		for i := range P {
+			if want(i) && !m.isUsed(P[i].rec) {
+				edges, _ = m.edgesOf(edges, int32(i), &P[i], Q, qb, pb)
+			}
+		}
+		tmp, cnt = sortEdges(edges, tmp, cnt)
+		for _, e := range edges {
+			m.take(P, Q, pb, qb, int(e.p), int(e.q))
+		}
+	}
 	for g := 0; g < m.ngroups; g++ {
-		P, Q := m.pre.group(g), m.post.group(g)
+		P, Q = m.pre.group(g), m.post.group(g)
 		if len(P) == 0 || len(Q) == 0 {
 			continue
 		}
-		pb, qb := int(m.pre.off[g]), int(m.post.off[g])
+		pb, qb = int(m.pre.off[g]), int(m.post.off[g])
 		if len(P) == 1 && len(Q) == 1 {
 			if abs64(Q[0].t-P[0].t) <= m.win && compatible(P[0].app, Q[0].app) && m.kept(P[0].ed(), Q[0].ed()) &&
 				!m.isUsed(P[0].rec) && !m.isUsed(Q[0].rec) && m.plausible(&P[0], m.preCont[pb], &Q[0], m.postCont[qb]) {
@@ -92,16 +108,7 @@ func (m *matcher) pairAll() {
 		// its predecessor (in time order, so chains of several segments
 		// follow). Those without a chain then take their best candidates by
 		// global greedy, and chains are followed once more from them.
-		edges = edges[:0]
-		for i := range P {
-			if m.preHead[pb+i] && !m.isUsed(P[i].rec) {
-				edges, _ = m.edgesOf(edges, int32(i), &P[i], Q, qb, pb)
-			}
-		}
-		tmp, cnt = sortEdges(edges, tmp, cnt)
-		for _, e := range edges {
-			m.take(P, Q, pb, qb, int(e.p), int(e.q))
-		}
+		greedy(func(i int) bool { return m.preHead[pb+i] })
 		for pass := 0; pass < 2; pass++ {
 			for i := range P {
 				if m.preCont[pb+i] && !m.isUsed(P[i].rec) {
@@ -110,16 +117,7 @@ func (m *matcher) pairAll() {
 					}
 				}
 			}
-			edges = edges[:0]
-			for i := range P {
-				if m.preCont[pb+i] && !m.isUsed(P[i].rec) {
-					edges, _ = m.edgesOf(edges, int32(i), &P[i], Q, qb, pb)
-				}
-			}
-			tmp, cnt = sortEdges(edges, tmp, cnt)
-			for _, e := range edges {
-				m.take(P, Q, pb, qb, int(e.p), int(e.q))
-			}
+			greedy(func(i int) bool { return m.preCont[pb+i] })
 		}
 	}
 }

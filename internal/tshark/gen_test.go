@@ -32,15 +32,7 @@ func TestGeneratedCapturesMatchTheirTruth(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			path := filepath.Join(t.TempDir(), name+".pcap")
-			f, err := os.Create(path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := c.WritePcap(f); err != nil {
-				t.Fatal(err)
-			}
-			f.Close()
+			path := writeGenerated(t, c, name)
 			got, _ := readCapture(t, Options{Files: []string{path}})
 			if len(got) != len(c.Records) {
 				t.Fatalf("%d records, generator says %d", len(got), len(c.Records))
@@ -105,15 +97,7 @@ func TestSequenceGapsOfAGeneratedCaptureAreTsharksOwn(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			path := filepath.Join(t.TempDir(), "drops.pcap")
-			f, err := os.Create(path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := c.WritePcap(f); err != nil {
-				t.Fatal(err)
-			}
-			f.Close()
+			path := writeGenerated(t, c, "drops")
 
 			out, err := exec.Command("tshark", "-n", "-r", path, "-Y", "cflow.unexpected_sequence_number",
 				"-T", "fields", "-e", "cflow.od_id", "-e", "cflow.source_id", "-e", "_ws.expert.message").Output()
@@ -164,4 +148,23 @@ func TestSequenceGapsOfAGeneratedCaptureAreTsharksOwn(t *testing.T) {
 			}
 		})
 	}
+}
+
+// writeGenerated writes a generated capture as NAME.pcap in a temporary
+// directory and returns its path.
+func writeGenerated(t *testing.T, c *gen.Capture, name string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), name+".pcap")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := c.WritePcap(f); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return path
 }
