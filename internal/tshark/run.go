@@ -194,6 +194,13 @@ func Check(ctx context.Context, exe string) (path, version string, err error) {
 	}
 	path, err = exec.LookPath(exe)
 	if err != nil {
+		if fi, serr := os.Stat(exe); serr == nil && strings.ContainsRune(exe, os.PathSeparator) {
+			what := "is not executable"
+			if fi.IsDir() {
+				what = "is a directory"
+			}
+			return "", "", &Error{Kind: ErrNotFound, Msg: fmt.Sprintf("%s %s: give the tshark program with --tshark, or leave it out to use tshark from PATH", exe, what)}
+		}
 		return "", "", &Error{Kind: ErrNotFound, Msg: fmt.Sprintf("%s not found: install Wireshark's tshark (Debian/Ubuntu: sudo apt-get install tshark)", exe)}
 	}
 	if v, ok := checked.Load(path + "\x00" + os.Getenv("NFTD_FAKE_TSHARK")); ok {
@@ -203,7 +210,7 @@ func Check(ctx context.Context, exe string) (path, version string, err error) {
 	cmd.Env = childEnv()
 	out, err := cmd.Output()
 	if err != nil {
-		return "", "", &Error{Kind: ErrFailed, Msg: fmt.Sprintf("%s --version failed: reinstall tshark", path), Err: err}
+		return "", "", &Error{Kind: ErrFailed, Msg: fmt.Sprintf("%s --version failed (%v): is it tshark? Reinstall it (Debian/Ubuntu: sudo apt-get install --reinstall tshark)", path, err)}
 	}
 	line, _, _ := strings.Cut(string(out), "\n")
 	line = strings.TrimSpace(line)
@@ -513,7 +520,7 @@ func (r *run) failure(p *proc, err error) error {
 			} else {
 				last = "last message: " + last
 			}
-			return &Error{Kind: ErrFailed, File: r.file, Msg: fmt.Sprintf("tshark crashed (%s%s; %s); records of this file are incomplete", ps, signalHint(code), last)}
+			return &Error{Kind: ErrFailed, File: r.file, Msg: fmt.Sprintf("tshark crashed (%s%s; %s); records of this file are incomplete: run `tshark -r %s` to see where it fails, and update tshark or report the file to Wireshark", ps, signalHint(code), last, r.file)}
 		}
 		if input := inputProblem(msg, r.w.Packets() > 0); input != "" {
 			return &Error{Kind: ErrInput, File: r.file, Msg: input}

@@ -175,7 +175,7 @@ func TestFakeTsharkCrashIsNotAnInputError(t *testing.T) {
 		t.Errorf("a crash is classified as an input error: %v", err)
 	}
 	file := src.opt.Files[0]
-	want := file + ": tshark crashed (signal: segmentation fault; last message: tshark: The file appears to be damaged or corrupt.); records of this file are incomplete"
+	want := file + ": tshark crashed (signal: segmentation fault; last message: tshark: The file appears to be damaged or corrupt.); records of this file are incomplete: run `tshark -r " + file + "` to see where it fails, and update tshark or report the file to Wireshark"
 	if err == nil || err.Error() != want {
 		t.Errorf("got  %v\nwant %s", err, want)
 	}
