@@ -641,9 +641,9 @@ func outliers(pairs []report.Pair, mp []match.Pair, ref []float64, limit float64
 	var parts []string
 	for _, i := range idx[:min(show, len(idx))] {
 		p := pairs[i]
-		parts = append(parts, fmt.Sprintf("%s (domain %d frame %d flow %d <=> domain %d frame %d flow %d, %s:%d %s)",
+		parts = append(parts, fmt.Sprintf("%s (domain %d frame %d flow %d <=> domain %d frame %d flow %d, %s)",
 			stats.FormatSignedMs(p.DeltaMs), p.Pre.Domain, p.Pre.Frame, p.Pre.Flow, p.Post.Domain, p.Post.Frame, p.Post.Flow,
-			p.Post.Dst, p.Post.DstPort, flow.ProtoName(p.Post.Proto)))
+			strings.TrimSpace(netip.AddrPortFrom(p.Post.Dst, p.Post.DstPort).String()+" "+p.Post.ProtoText())))
 	}
 	more := ""
 	if len(idx) > show {
@@ -688,7 +688,7 @@ func runningHeads(pairs []report.Pair, mp []match.Pair, ref []float64, limit flo
 
 // sessionSocket names a record's flow for a sentence: "212.111.2.151:8000 -> 147.229.14.221:52866 tcp".
 func sessionSocket(r *flow.Record) string {
-	return fmt.Sprintf("%s -> %s %s", netip.AddrPortFrom(r.Src, r.SrcPort), netip.AddrPortFrom(r.Dst, r.DstPort), flow.ProtoName(r.Proto))
+	return strings.TrimSpace(fmt.Sprintf("%s -> %s %s", netip.AddrPortFrom(r.Src, r.SrcPort), netip.AddrPortFrom(r.Dst, r.DstPort), r.ProtoText()))
 }
 
 func capital(s string) string {

@@ -106,6 +106,15 @@ func (r *Record) ExporterDomain() ExporterDomain {
 	return ExporterDomain{Exporter: r.Exporter, Domain: r.Domain}
 }
 
+// ProtoText is ProtoName of the record's protocol, or "" when the record
+// does not carry one (Lacks): a sentence then leaves it out.
+func (r *Record) ProtoText() string {
+	if r.Lacks&LacksProto != 0 {
+		return ""
+	}
+	return ProtoName(r.Proto)
+}
+
 // ProtoName returns a short protocol name for well-known IP protocol numbers
 // (tcp, udp, icmp, ...) and the number otherwise. 0 means unknown (a
 // Wireshark export without a protocol column) and is shown as "?".

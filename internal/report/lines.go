@@ -37,8 +37,10 @@ func PairLine(p *Pair, withFile bool) string {
 			b = append(b, " / "...)
 			b = appendSocket(b, post.Dst, post.DstPort)
 		}
-		b = append(b, ' ')
-		b = append(b, flow.ProtoName(pre.Proto)...)
+		if s := pre.ProtoText(); s != "" {
+			b = append(b, ' ')
+			b = append(b, s...)
+		}
 		app := pre.App
 		if app == "" && post != nil {
 			app = post.App
@@ -66,8 +68,10 @@ func UnmatchedLine(u *Unmatched, withFile bool) string {
 	if r != nil {
 		b = append(b, ": "...)
 		b = appendSocket(b, r.Dst, r.DstPort)
-		b = append(b, ' ')
-		b = append(b, flow.ProtoName(r.Proto)...)
+		if s := r.ProtoText(); s != "" {
+			b = append(b, ' ')
+			b = append(b, s...)
+		}
 		if r.App != "" {
 			b = append(b, ' ')
 			b = append(b, r.App...)

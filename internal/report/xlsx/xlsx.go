@@ -288,7 +288,7 @@ func pairRow(m *report.Model, st styles) func(rb *rowBuf, i int) {
 			rb.addr(r.Dst)
 			rb.uint(uint64(r.DstPort), 0)
 		}
-		rb.str(flow.ProtoName(pre.Proto))
+		rb.str(pre.ProtoText())
 		rb.str(pre.App)
 		rb.str(post.App)
 		rb.uint(pre.Packets, st.int)
@@ -353,7 +353,7 @@ func unmatchedRow(list []report.Unmatched, st styles) func(rb *rowBuf, i int) {
 		rb.uint(uint64(r.SrcPort), 0)
 		rb.addr(r.Dst)
 		rb.uint(uint64(r.DstPort), 0)
-		rb.str(flow.ProtoName(r.Proto))
+		rb.str(r.ProtoText())
 		rb.str(r.App)
 		rb.uint(r.Packets, st.int)
 		rb.uint(r.Octets, st.int)
