@@ -107,7 +107,7 @@ func Match(ctx context.Context, cfg MatchConfig) error {
 		return summaryErr
 	}
 	if cfg.FailOnDrift && m.Verdict.Code == stats.OutOfSync {
-		return Errorf(ExitOutOfSync, "clocks out of sync (--fail-on-drift): %s", m.Verdict.Summary)
+		return Errorf(ExitOutOfSync, "out of sync (--fail-on-drift): %s", strings.TrimPrefix(m.Verdict.Summary, capital(stats.OutOfSync)+": "))
 	}
 	return nil
 }
@@ -401,10 +401,14 @@ type groupAnalysis struct {
 	a     stats.Analysis
 }
 
-// levelAt is the clock offset of an analysis at time atNs: the median
-// offset, or, when the clock stepped, the level of the segment atNs lies in.
+// levelAt is the clock offset of an analysis at time atNs: the drift line
+// at that time (or the median offset when drift is not determinable), or,
+// when the clock stepped, the level of the segment atNs lies in.
 func levelAt(a stats.Analysis, atNs int64) float64 {
 	if len(a.Steps) == 0 {
+		if a.Drift.Determinable {
+			return a.Drift.At(atNs) // a drifting clock's offset at that time
+		}
 		return a.Offset.Estimate
 	}
 	level := a.Steps[0].BeforeMs
@@ -439,9 +443,15 @@ func verdict(a stats.Analysis, per []groupAnalysis, m *report.Model, res *match.
 	// offset means the post exporter stamps the same session later, i.e.
 	// its clock runs ahead of the pre exporter's (or the pre one behind).
 	coarse := a.PreUncertaintyMs >= 1000 || a.PostUncertaintyMs >= 1000
+	drifts := a.Drift.Determinable && math.Abs(a.Drift.EndMs()-a.Drift.InterceptMs) > max(a.ToleranceMs, a.PrecisionMs)
 	switch {
 	case a.N == 0:
 		v.Summary = fmt.Sprintf("No pairs found between %s and %s: the clocks cannot be compared.", pre, post)
+	case drifts:
+		d := a.Drift
+		v.Summary = fmt.Sprintf("%s: %s drifts against %s, from %s to %s over %s (%s/hour, %s ppm); median %s (%s).",
+			capital(v.Code), postClock, preClock, stats.FormatSignedMs(d.InterceptMs), stats.FormatSignedMs(d.EndMs()),
+			stats.FormatMs(math.Round(d.SpanSeconds)*1000), stats.FormatSignedMs(d.MsPerHour), strconv.FormatFloat(d.PPM, 'f', 1, 64), stats.FormatSignedMs(a.Offset.Estimate), level(a))
 	case coarse:
 		v.Summary = fmt.Sprintf("%s: %s stamps the same sessions %s than %s (median %s, %s); whole-second start times put the clock offset between %s and %s.",
 			capital(v.Code), post, laterEarlier(a.Offset.Estimate), pre, stats.FormatSignedMs(a.Offset.Estimate), level(a), stats.FormatSignedMs(a.TrueLowMs), stats.FormatSignedMs(a.TrueHighMs))

@@ -23,9 +23,19 @@ type Drift struct {
 	SpanSeconds  float64 // time span of the points
 	MsPerHour    float64 // change of the difference per hour of pre time
 	PPM          float64 // the same as a rate: parts per million (1 ppm = 3.6 ms/hour)
-	// InterceptMs is the fitted difference at the first point's time.
+	// InterceptMs is the fitted difference at the first point's time,
+	// StartNs (Unix ns).
 	InterceptMs float64
+	StartNs     int64
 }
+
+// At returns the fitted difference (ms) at time t (Unix ns).
+func (d Drift) At(t int64) float64 {
+	return d.InterceptMs + d.PPM/1000*float64(t-d.StartNs)/1e9
+}
+
+// EndMs returns the fitted difference at the last point's time.
+func (d Drift) EndMs() float64 { return d.InterceptMs + d.PPM/1000*d.SpanSeconds }
 
 // TheilSen returns the Theil–Sen line through (x, y): the median of the
 // slopes of all pairs of points with different x, and the median of
@@ -105,7 +115,7 @@ func EstimateDrift(atNs []int64, deltaMs []float64, minSpan time.Duration) Drift
 		return d
 	}
 	if time.Duration(t1-t0) < minSpan {
-		d.Reason = fmt.Sprintf("the pairs span %s, less than the %s needed", roundDur(time.Duration(t1-t0)), minSpan)
+		d.Reason = fmt.Sprintf("the pairs span %s, less than the %s needed", spanText(time.Duration(t1-t0)), spanText(minSpan))
 		return d
 	}
 	xs := make([]float64, n)
@@ -120,13 +130,16 @@ func EstimateDrift(atNs []int64, deltaMs []float64, minSpan time.Duration) Drift
 	d.Determinable = true
 	d.MsPerHour = slope * 3600
 	d.PPM = slope * 1000 // ms per s -> parts per million
-	d.InterceptMs = icpt
+	d.InterceptMs, d.StartNs = icpt, t0
 	return d
 }
 
-func roundDur(d time.Duration) time.Duration {
-	if d > time.Minute {
-		return d.Round(time.Second)
+// spanText formats a time span for a sentence: "40.9 s", "59 min 51 s", "10 min".
+func spanText(d time.Duration) string {
+	if d >= time.Minute {
+		d = d.Round(time.Second)
+	} else {
+		d = d.Round(100 * time.Millisecond)
 	}
-	return d.Round(time.Millisecond)
+	return FormatMs(float64(d) / 1e6)
 }

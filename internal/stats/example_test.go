@@ -44,7 +44,7 @@ func ExampleAnalyze() {
 	// - 60 pairs; the post side's start times differ from the pre side's by +5 s (median; 95 % interval +5 s to +5 s)
 	// - the start times are exact to 1 ms (precision limit of the pairs)
 	// - 0.0 % of the pairs lie within the tolerance of ±100 ms
-	// - drift 0 ms/hour (0 ppm) over 19m40s
+	// - drift 0 ms/hour (0 ppm) over 19 min 40 s
 }
 
 func ExampleQuarterHours() {

@@ -134,7 +134,7 @@ func TestEstimateDrift(t *testing.T) {
 	t.Run("five minutes of pairs are too short", func(t *testing.T) {
 		at, d := line(31, 10*time.Second, 10)
 		dr := EstimateDrift(at, d, 0)
-		if dr.Determinable || dr.Reason != "the pairs span 5m0s, less than the 10m0s needed" {
+		if dr.Determinable || dr.Reason != "the pairs span 5 min, less than the 10 min needed" {
 			t.Errorf("drift = %+v, want not determinable over 5 minutes", dr)
 		}
 	})
@@ -335,7 +335,7 @@ func TestAnalyzeVerdicts(t *testing.T) {
 	t.Run("the reasons give the share within tolerance and the outliers", func(t *testing.T) {
 		a := Analyze(mk(flow.EncMilliseconds, append(rep(67, func(int) float64 { return 0 }), 949, 949)...), Options{})
 		all := strings.Join(a.Verdict.Reasons, "\n")
-		for _, w := range []string{"69 pairs; the post side's start times differ from the pre side's by 0 ms", "97.1 % of the pairs lie within the tolerance of ±100 ms", "drift not determinable: the pairs span 1m8s"} {
+		for _, w := range []string{"69 pairs; the post side's start times differ from the pre side's by 0 ms", "97.1 % of the pairs lie within the tolerance of ±100 ms", "drift not determinable: the pairs span 1 min 8 s"} {
 			if !strings.Contains(all, w) {
 				t.Errorf("reasons %q lack %q", all, w)
 			}
@@ -392,5 +392,28 @@ func TestFormatMsUsesUnitsAnAnalystReads(t *testing.T) {
 	}
 	if got := FormatSignedMs(10_800_000); got != "+3 h" {
 		t.Errorf("FormatSignedMs(3 h) = %q", got)
+	}
+}
+
+// A clock drifting through the tolerance: the post clock starts 180 ms behind
+// and ends 180 ms ahead an hour later (100 ppm). The median difference is
+// about 0 and its interval narrow, yet the clocks are out of sync at both
+// ends of the capture; a drift from 0 to +50 ms stays in sync.
+func TestAClockDriftingBeyondTheToleranceIsOutOfSync(t *testing.T) {
+	t0 := int64(1_700_000_000) * 1e9
+	mk := func(fromMs, toMs float64) []Sample {
+		var s []Sample
+		for i := 0; i <= 120; i++ {
+			d := fromMs + (toMs-fromMs)*float64(i)/120
+			s = append(s, Sample{AtNs: t0 + int64(i)*30e9, DeltaNs: int64(math.Round(d * 1e6)), PreEnc: flow.EncMilliseconds, PostEnc: flow.EncMilliseconds})
+		}
+		return s
+	}
+	a := Analyze(mk(-180, 180), Options{})
+	if a.Verdict.Code != OutOfSync || !strings.Contains(a.Verdict.Reasons[0], "drift apart by +360 ms/hour (100 ppm), from -180 ms at 2023-11-14T22:13:20Z to +180 ms at 2023-11-14T23:13:20Z") {
+		t.Errorf("drift through the tolerance: %s %q", a.Verdict.Code, a.Verdict.Reasons)
+	}
+	if a := Analyze(mk(0, 50), Options{}); a.Verdict.Code != InSync {
+		t.Errorf("drift from 0 to 50 ms: %s %q, want in sync", a.Verdict.Code, a.Verdict.Reasons)
 	}
 }

@@ -281,7 +281,7 @@ func verdict(a *Analysis, n int) (v Verdict) {
 	add("%.1f %% of the pairs lie within the tolerance of ±%s", 100*a.WithinTolerance, FormatMs(tol))
 	if a.Drift.Determinable {
 		add("drift %s/hour (%s ppm) over %s", FormatSignedMs(a.Drift.MsPerHour), trimFloat(a.Drift.PPM, 2),
-			roundDur(time.Duration(a.Drift.SpanSeconds*1e9)))
+			spanText(time.Duration(a.Drift.SpanSeconds*1e9)))
 	} else {
 		add("drift not determinable: %s", a.Drift.Reason)
 	}
@@ -306,6 +306,12 @@ func verdict(a *Analysis, n int) (v Verdict) {
 	case stepBeyond(a.Steps, tol+max(a.PreUncertaintyMs, a.PostUncertaintyMs)):
 		v.Code = OutOfSync
 		add("out of sync for part of the capture: a clock step took the difference beyond the tolerance of ±%s", FormatMs(tol))
+	case driftBeyond(a, tol):
+		v.Code = OutOfSync
+		d := a.Drift
+		add("out of sync for part of the capture: the clocks drift apart by %s/hour (%s ppm), from %s at %s to %s at %s, beyond the tolerance of ±%s",
+			FormatSignedMs(d.MsPerHour), trimFloat(d.PPM, 2), FormatSignedMs(d.InterceptMs), flow.Instant(d.StartNs).Format(flow.PrecisionSecond),
+			FormatSignedMs(d.EndMs()), flow.Instant(d.StartNs+int64(d.SpanSeconds*1e9)).Format(flow.PrecisionSecond), FormatMs(tol))
 	case lo >= -tol && hi <= tol:
 		v.Code = InSync
 		add("in sync: the clock offset (%s to %s) lies within the tolerance of ±%s", FormatSignedMs(lo), FormatSignedMs(hi), FormatMs(tol))
@@ -326,6 +332,21 @@ func pairs(n int) string {
 		return "pair"
 	}
 	return "pairs"
+}
+
+// driftBeyond reports whether the fitted drift line (steps aside) lies
+// beyond ±tol at the start or the end of the pairs' span, the precision of
+// either side allowed for: a clock that drifts from -180 ms to +180 ms over
+// the capture has a median near 0, yet is out of sync at both ends.
+func driftBeyond(a *Analysis, tol float64) bool {
+	d := a.Drift
+	if !d.Determinable || len(a.Steps) > 0 {
+		return false
+	}
+	beyond := func(level float64) bool {
+		return level-a.PreUncertaintyMs > tol || level+a.PostUncertaintyMs < -tol
+	}
+	return beyond(d.InterceptMs) || beyond(d.EndMs())
 }
 
 func stepBeyond(steps []Step, L float64) bool {
