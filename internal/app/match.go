@@ -57,6 +57,20 @@ func Match(ctx context.Context, cfg MatchConfig) error {
 	if err != nil {
 		return err
 	}
+	if len(recs) == 0 {
+		// Say why, as inspect would: a port to add, undecodable data.
+		msg := "no flow records in the input"
+		if len(tally.Notes) > 0 {
+			msg += ": " + strings.Join(tally.Notes, "; ")
+		} else if _, undecoded, _ := tally.Total(); undecoded > 0 {
+			msg += fmt.Sprintf(": %d data sets could not be decoded ('nftimediff inspect' shows them per exporter)", undecoded)
+		} else if packets := tally.Packets(); packets > 0 {
+			msg += fmt.Sprintf(": %s only templates and options ('nftimediff inspect' shows them per exporter)", count(packets, "export packet carries", "export packets carry"))
+		} else {
+			msg += ": no NetFlow v9 / IPFIX export packets in it"
+		}
+		return Errorf(ExitNoFlows, "%s", msg)
+	}
 	// The clock figures and the verdict always rest on one-to-one pairs:
 	// many-to-many candidates (--all-pairs) count a popular key's sessions
 	// against each other, and their differences show no clock.

@@ -202,3 +202,12 @@ func (t *Tally) Total() (records, undecodedSets, options int) {
 	}
 	return
 }
+
+// Packets returns the export packets of all exporters and domains.
+func (t *Tally) Packets() int {
+	n := 0
+	for _, d := range t.Domains {
+		n += d.Packets
+	}
+	return n
+}

@@ -83,6 +83,9 @@ type SideError struct {
 
 func (e *SideError) Error() string {
 	if len(e.Found) == 0 {
+		if strings.Contains(e.Msg, "no flow records in the input") {
+			return e.Msg
+		}
 		return e.Msg + "; the input has no flow records"
 	}
 	parts := make([]string, len(e.Found))
