@@ -123,8 +123,13 @@ func Flows(ctx context.Context, cfg FlowsConfig) (err error) {
 			fmt.Fprintln(cfg.Stderr, "note:", note)
 		}
 		recs, undecoded, options := t.Total()
-		fmt.Fprintf(cfg.Stderr, "%d flow records from %d frames in %d input(s) (%s); %d options records used; %d undecodable data sets\n",
-			recs, t.Frames, len(t.Inputs), t.Tool, options, undecoded)
+		tool := t.Tool
+		if tool == "" {
+			tool = "Wireshark export"
+		}
+		fmt.Fprintf(cfg.Stderr, "%s from %s in %s (%s); %s used; %s\n",
+			count(recs, "flow record", "flow records"), count(t.Frames, "frame", "frames"), count(len(t.Inputs), "input", "inputs"), tool,
+			count(options, "options record", "options records"), count(undecoded, "undecodable data set", "undecodable data sets"))
 	}
 	return nil
 }

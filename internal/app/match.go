@@ -307,7 +307,7 @@ func BuildModel(recs []flow.Record, tally *flow.Tally, res *match.Result, cfg Ma
 		m.Notes = append(m.Notes, fmt.Sprintf("%d records belong to neither side (other domains or exporters) and were left out", res.Excluded))
 	}
 	if overall.Continuations > 0 {
-		m.Notes = append(m.Notes, fmt.Sprintf("%s (long sessions split by the active timeout) listed but left out of the clock statistics", count(overall.Continuations, "pair of continuation records is", "pairs of continuation records are")))
+		m.Notes = append(m.Notes, fmt.Sprintf("%s (long sessions split by the active timeout): listed, but left out of the clock statistics", count(overall.Continuations, "pair of continuation records", "pairs of continuation records")))
 	}
 	return m
 }
@@ -515,6 +515,9 @@ func verdict(a stats.Analysis, per []groupAnalysis, m *report.Model, res *match.
 		case len(out) > 0:
 			v.Code = stats.OutOfSync
 			first = fmt.Sprintf("%d of %d exporter pairs out of sync: %s", len(out), len(per), strings.Join(out, "; "))
+			if len(und) > 0 {
+				first += fmt.Sprintf("; %d cannot be judged: %s", len(und), strings.Join(und, "; "))
+			}
 		case len(und) > 0:
 			v.Code = stats.Undetermined
 			first = fmt.Sprintf("%d of %d exporter pairs cannot be judged: %s", len(und), len(per), strings.Join(und, "; "))

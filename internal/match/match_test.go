@@ -332,7 +332,7 @@ func TestSelectSides(t *testing.T) {
 		{name: "two other domains replace absent defaults and a note says so", recs: mk(4, 0, 0, 4, 4),
 			pre: []uint32{0}, post: []uint32{4}, note: "domains 310/320 absent; used the two domains that carry flows: 0 as pre (2 flows) and 4 as post (3 flows); swap with --pre-odid/--post-odid"},
 		{name: "the defaults given explicitly behave as the defaults", recs: mk(4, 0), cfg: Config{PreDomains: []uint32{310}, PostDomains: []uint32{320}},
-			pre: []uint32{0}, post: []uint32{4}, note: "domains 310/320 absent; used the two domains that carry flows: 0 as pre (1 flows) and 4 as post (1 flows); swap with --pre-odid/--post-odid"},
+			pre: []uint32{0}, post: []uint32{4}, note: "domains 310/320 absent; used the two domains that carry flows: 0 as pre (1 flow) and 4 as post (1 flow); swap with --pre-odid/--post-odid"},
 		{name: "three other domains are an error listing them with their counts", recs: mk(1, 2, 2, 3),
 			err:  "default domains 310 (pre) and 320 (post) are absent and 3 domains carry flows, not 2: choose with --pre-odid and --post-odid; domains found: domain 1: 1 flow (exporter 192.0.2.1); domain 2: 2 flows (exporter 192.0.2.1); domain 3: 1 flow (exporter 192.0.2.1)",
 			code: 5},

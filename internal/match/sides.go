@@ -200,8 +200,8 @@ func selectSides(recs []flow.Record, cfg Config) (s Sides, nPre, nPost int, err 
 			}
 			s.PreDomains = []uint32{found[0].Domain}
 			s.PostDomains = []uint32{found[1].Domain}
-			s.Note = fmt.Sprintf("domains %d/%d absent; used the two domains that carry flows: %d as pre (%d flows) and %d as post (%d flows); swap with --pre-odid/--post-odid",
-				DefaultPreDomain, DefaultPostDomain, found[0].Domain, found[0].Flows, found[1].Domain, found[1].Flows)
+			s.Note = fmt.Sprintf("domains %d/%d absent; used the two domains that carry flows: %d as pre (%s) and %d as post (%s); swap with --pre-odid/--post-odid",
+				DefaultPreDomain, DefaultPostDomain, found[0].Domain, plural(found[0].Flows, "flow", "flows"), found[1].Domain, plural(found[1].Flows, "flow", "flows"))
 		}
 	}
 	// Every side must have records, and no record may be on both sides.

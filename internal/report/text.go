@@ -223,12 +223,24 @@ func PrecisionText(c *Clock) string {
 
 // CountsText is the pair and unmatched counts in one line.
 func CountsText(m *Model) string {
-	mode := "one-to-one"
+	pairs := fmt.Sprintf("%d one-to-one pairs", len(m.Pairs))
 	if m.Params.AllPairs {
-		mode = "many-to-many (--all-pairs, old workflow)"
+		pairs = fmt.Sprintf("%d candidate pairs (many to many: --all-pairs, as the old workflow)", len(m.Pairs))
+	} else if n := continuations(m.Pairs); n > 0 {
+		pairs += fmt.Sprintf(" (%d of them continuation pairs, left out of the clock figures)", n)
 	}
-	return fmt.Sprintf("%d %s pairs from %d pre and %d post records; unmatched: %d pre, %d post",
-		len(m.Pairs), mode, m.RecordsPre, m.RecordsPost, len(m.UnmatchedPre), len(m.UnmatchedPost))
+	return fmt.Sprintf("%s from %d pre and %d post records; unmatched: %d pre, %d post",
+		pairs, m.RecordsPre, m.RecordsPost, len(m.UnmatchedPre), len(m.UnmatchedPost))
+}
+
+func continuations(ps []Pair) int {
+	n := 0
+	for i := range ps {
+		if ps[i].Continuation {
+			n++
+		}
+	}
+	return n
 }
 
 // ParamRows are the parameters as (name, value) rows, shared by all formats.
