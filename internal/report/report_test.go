@@ -328,7 +328,7 @@ func TestTextSummaryStartsWithTheVerdict(t *testing.T) {
 	for _, want := range []string{
 		"Offset            5001 ms (95 % interval 5000.9 .. 5001.1 ms), post - pre",
 		"Drift             +0.36 ms/hour (+0.1 ppm)",
-		"5 one-to-one pairs from 7 pre and 7 post records; unmatched: 2 pre, 2 post",
+		"5 one-to-one pairs (1 of them a continuation pair, left out of the clock figures) from 7 pre and 7 post records; unmatched: 2 pre, 2 post",
 		"192.0.2.1/310 -> 192.0.2.2/320",
 		"  - \u241b[2Jclear",
 	} {

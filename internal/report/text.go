@@ -226,7 +226,9 @@ func CountsText(m *Model) string {
 	pairs := fmt.Sprintf("%d one-to-one pairs", len(m.Pairs))
 	if m.Params.AllPairs {
 		pairs = fmt.Sprintf("%d candidate pairs (many to many: --all-pairs, as the old workflow)", len(m.Pairs))
-	} else if n := continuations(m.Pairs); n > 0 {
+	} else if n := continuations(m.Pairs); n == 1 {
+		pairs += " (1 of them a continuation pair, left out of the clock figures)"
+	} else if n > 1 {
 		pairs += fmt.Sprintf(" (%d of them continuation pairs, left out of the clock figures)", n)
 	}
 	return fmt.Sprintf("%s from %d pre and %d post records; unmatched: %d pre, %d post",
