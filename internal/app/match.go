@@ -619,21 +619,9 @@ func beyondWindow(res *match.Result) string {
 		return ""
 	}
 	return fmt.Sprintf("%d of %d pre records have same-key candidates only outside the %v window, %d of them within %v of %s: if that is the clocks' offset (a time zone?), rerun with --window %s",
-		n, res.RecordsPre, flagDuration(res.Window), near, flagDuration(band), signedDuration(at), flagDuration((at.Abs() + res.Window).Round(time.Second)))
+		n, res.RecordsPre, report.FlagDuration(res.Window), near, report.FlagDuration(band), signedDuration(at), report.FlagDuration((at.Abs() + res.Window).Round(time.Second)))
 }
 
-// flagDuration writes d as a --window value without zero parts: "7s",
-// "3h6s", "1m30s" (time.Duration.String writes "3h0m6s").
-func flagDuration(d time.Duration) string {
-	s := d.String()
-	if strings.HasSuffix(s, "m0s") {
-		s = strings.TrimSuffix(s, "0s")
-	}
-	if strings.HasSuffix(s, "h0m") {
-		s = strings.TrimSuffix(s, "0m")
-	}
-	return strings.Replace(s, "h0m", "h", 1)
-}
 
 // signedDuration formats d for a sentence: "+3h0m0s", "-12s".
 func signedDuration(d time.Duration) string {

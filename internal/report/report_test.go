@@ -439,3 +439,20 @@ func TestWriteFileReplacesTheTargetOfALinkAndKeepsTheLink(t *testing.T) {
 		t.Errorf("the target holds %q, want the new report", b)
 	}
 }
+
+func TestSummarySentencesAreWrappedToTheTextWidth(t *testing.T) {
+	long := strings.Repeat("word ", 50) + "https://a.very.long.address.example/that-is-not-broken-anywhere-at-all-whatever-the-width-is-for-sure"
+	got := report.WrapForTest(long, "  - ", "    ")
+	lines := strings.Split(strings.TrimSuffix(got, "\n"), "\n")
+	if len(lines) < 3 || !strings.HasPrefix(lines[0], "  - word") || !strings.HasPrefix(lines[1], "    word") {
+		t.Fatalf("wrapped:\n%s", got)
+	}
+	for _, l := range lines[:len(lines)-1] {
+		if len(l) > 100 {
+			t.Errorf("line of %d columns: %q", len(l), l)
+		}
+	}
+	if last := lines[len(lines)-1]; !strings.HasSuffix(last, "for-sure") || strings.Join(strings.Fields(got), " ") != "- "+long {
+		t.Errorf("words lost or broken: %q", got)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"regexp"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -28,10 +29,10 @@ func WriteText(ctx context.Context, w io.Writer, m *Model) error {
 	p("VERDICT: %s\n", strings.ToUpper(verdictCode(m.Verdict.Code)))
 	summary, reasons := VerdictLines(&m.Verdict)
 	if summary != "" {
-		p("  %s\n", CleanText(summary))
+		p("%s", wrap(CleanText(summary), "  ", "  "))
 	}
 	for _, r := range reasons {
-		p("  - %s\n", CleanText(r))
+		p("%s", wrap(CleanText(r), "  - ", "    "))
 	}
 	p("\n")
 
@@ -44,7 +45,7 @@ func WriteText(ctx context.Context, w io.Writer, m *Model) error {
 	fmt.Fprintf(t, "Drift\t%s\n", DriftText(c))
 	fmt.Fprintf(t, "Steps\t%s\n", StepsText(c.Steps))
 	fmt.Fprintf(t, "Precision\t%s\n", PrecisionText(c))
-	fmt.Fprintf(t, "Within tolerance\t%s of pairs within ±%s\n", percent(c.WithinTolerance), durText(m.Params.Tolerance))
+	fmt.Fprintf(t, "Within tolerance\t%s of pairs within ±%s ms\n", percent(c.WithinTolerance), FormatMs(float64(m.Params.Tolerance)/1e6))
 	fmt.Fprintf(t, "Pairs\t%s\n", CountsText(m))
 	if c.QuarterHourHint != "" {
 		fmt.Fprintf(t, "Time zone?\t%s\n", CleanText(c.QuarterHourHint))
@@ -96,7 +97,7 @@ func WriteText(ctx context.Context, w io.Writer, m *Model) error {
 	if len(m.Notes) > 0 {
 		p("\nNotes\n")
 		for _, n := range m.Notes {
-			p("  - %s\n", CleanText(n))
+			p("%s", wrap(CleanText(n), "  - ", "    "))
 		}
 	}
 
@@ -150,6 +151,45 @@ func ExportersNA(es []Exporter) string {
 		}
 	}
 	return ""
+}
+
+// textWidth is the width the summary's sentences are wrapped to: the
+// verdict and notes read at a glance in an 80..120-column terminal.
+const textWidth = 100
+
+// unitRE finds a number and its unit, which wrap keeps on one line.
+var unitRE = regexp.MustCompile(`([0-9]) (ms|s|%|ppm|min|h|d)\b`)
+
+// wrap breaks s at spaces into lines of at most textWidth columns (a longer
+// word stays whole, and so does a number with its unit), the first
+// starting with first, the others with rest.
+func wrap(s, first, rest string) string {
+	const glue = "\u00a0"
+	s = unitRE.ReplaceAllString(s, "${1}"+glue+"${2}")
+	var b strings.Builder
+	line, width := first, len([]rune(first))
+	var words []string
+	for _, w := range strings.Split(s, " ") {
+		if w != "" {
+			words = append(words, w)
+		}
+	}
+	for i, w := range words {
+		n := len([]rune(w))
+		if i > 0 && width+1+n > textWidth {
+			b.WriteString(line + "\n")
+			line, width = rest+w, len([]rune(rest))+n
+			continue
+		}
+		if i > 0 {
+			line += " "
+			width++
+		}
+		line += w
+		width += n
+	}
+	b.WriteString(line + "\n")
+	return strings.ReplaceAll(b.String(), glue, " ")
 }
 
 // OffsetText formats the offset with its interval, e.g.
@@ -265,8 +305,8 @@ func ParamRows(m *Model) [][2]string {
 	}
 	rows = append(rows,
 		[2]string{"Key", strings.Join(p.Key, ", ")},
-		[2]string{"Window", durText(p.Window)},
-		[2]string{"Tolerance", "±" + durText(p.Tolerance)},
+		[2]string{"Window", FlagDuration(p.Window)},
+		[2]string{"Tolerance", "±" + FlagDuration(p.Tolerance)},
 		[2]string{"Pairing", mode},
 		[2]string{"Reader", dash(p.Tool)},
 	)
@@ -290,11 +330,20 @@ func joinU32(v []uint32) string {
 	return strings.Join(s, ", ")
 }
 
-func durText(d time.Duration) string {
+// FlagDuration writes a duration as a flag takes it: "6s", "100ms", "3h6s"
+// (without Go's zero parts: "3h0m6s").
+func FlagDuration(d time.Duration) string {
 	if d == 0 {
 		return "0"
 	}
-	return d.String()
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return strings.Replace(s, "h0m", "h", 1)
 }
 
 func dash(s string) string {

@@ -1,0 +1,4 @@
+package report
+
+// WrapForTest exposes wrap to the external tests.
+var WrapForTest = wrap
