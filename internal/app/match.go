@@ -622,7 +622,6 @@ func beyondWindow(res *match.Result) string {
 		n, res.RecordsPre, report.FlagDuration(res.Window), near, report.FlagDuration(band), signedDuration(at), report.FlagDuration((at.Abs() + res.Window).Round(time.Second)))
 }
 
-
 // signedDuration formats d for a sentence: "+3h0m0s", "-12s".
 func signedDuration(d time.Duration) string {
 	if d >= 0 {
