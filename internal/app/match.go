@@ -290,7 +290,12 @@ func BuildModel(recs []flow.Record, tally *flow.Tally, res *match.Result, cfg Ma
 		m.Verdict.Reasons = append(m.Verdict.Reasons, s)
 	}
 
-	m.Notes = append(m.Notes, res.Notes...)
+	// Notes that are a parameter or a reason already are not repeated.
+	for _, n := range res.Notes {
+		if n != res.Note && !slices.Contains(res.NoOffset, n) {
+			m.Notes = append(m.Notes, n)
+		}
+	}
 	m.Notes = append(m.Notes, tally.Notes...)
 	for _, f := range tally.UnverifiedTimes {
 		m.Notes = append(m.Notes, fmt.Sprintf("%s: absolute times rest on an assumed time zone; differences within the file are exact, absolute instants are unverified", f))
@@ -300,14 +305,10 @@ func BuildModel(recs []flow.Record, tally *flow.Tally, res *match.Result, cfg Ma
 	}
 	m.Verdict.Reasons = append(m.Verdict.Reasons, res.NoOffset...)
 	if s := beyondWindow(res); s != "" {
-		m.Notes = append(m.Notes, s)
 		m.Verdict.Reasons = append(m.Verdict.Reasons, s)
 	}
 	if res.Excluded > 0 {
 		m.Notes = append(m.Notes, fmt.Sprintf("%d records belong to neither side (other domains or exporters) and were left out", res.Excluded))
-	}
-	if overall.Continuations > 0 {
-		m.Notes = append(m.Notes, fmt.Sprintf("%s (long sessions split by the active timeout): listed, but left out of the clock statistics", count(overall.Continuations, "pair of continuation records", "pairs of continuation records")))
 	}
 	return m
 }
@@ -618,17 +619,10 @@ func beyondWindow(res *match.Result) string {
 	if near*2 < n {
 		return ""
 	}
-	return fmt.Sprintf("%d of %d pre records have same-key candidates only outside the %v window, %d of them within %v of %s: if that is the clocks' offset (a time zone?), rerun with --window %s",
-		n, res.RecordsPre, report.FlagDuration(res.Window), near, report.FlagDuration(band), signedDuration(at), report.FlagDuration((at.Abs() + res.Window).Round(time.Second)))
+	return fmt.Sprintf("%d of %d pre records have same-key candidates only outside the %s window, %d of them within %s of %s: if that is the clocks' offset (a time zone?), rerun with --window %s",
+		n, res.RecordsPre, stats.FormatMs(float64(res.Window)/1e6), near, stats.FormatMs(float64(band)/1e6), stats.FormatSignedMs(float64(at)/1e6), report.FlagDuration((at.Abs() + res.Window).Round(time.Second)))
 }
 
-// signedDuration formats d for a sentence: "+3h0m0s", "-12s".
-func signedDuration(d time.Duration) string {
-	if d >= 0 {
-		return "+" + d.String()
-	}
-	return d.String()
-}
 
 // outliers names the pairs (continuations aside) whose difference lies
 // further than limit from their exporter pair's clock level at that time

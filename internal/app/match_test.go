@@ -119,14 +119,14 @@ func TestMatchSuggestsAWindowWhenTheOffsetIsHoursAndThenFindsIt(t *testing.T) {
 		t.Fatalf("%d pairs inside the default window, want 0", len(m.Pairs))
 	}
 	var hint string
-	for _, n := range m.Notes {
+	for _, n := range m.Verdict.Reasons {
 		if _, after, ok := strings.Cut(n, "rerun with --window "); ok {
 			hint = after
 		}
 	}
 	window, err := time.ParseDuration(hint)
 	if err != nil {
-		t.Fatalf("no usable --window suggestion in the notes %q: %v", m.Notes, err)
+		t.Fatalf("no usable --window suggestion in the verdict's reasons %q: %v", m.Verdict.Reasons, err)
 	}
 	if window < 3*time.Hour || window > 4*time.Hour {
 		t.Fatalf("suggested window %v, want between 3 h and 4 h", window)
