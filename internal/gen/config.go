@@ -3,6 +3,7 @@ package gen
 import (
 	"errors"
 	"fmt"
+	"math"
 	"net/netip"
 	"time"
 
@@ -231,7 +232,7 @@ func (c *Config) validate() error {
 		name string
 		v    float64
 	}{{"ipv6 share", c.IPv6Share}, {"return share", c.ReturnShare}, {"one-sided share", c.OneSidedShare}} {
-		if s.v < 0 || s.v > 1 {
+		if !(s.v >= 0 && s.v <= 1) { // NaN too
 			bad("%s %v must be within [0,1]", s.name, s.v)
 		}
 	}
@@ -264,7 +265,7 @@ func (c *Config) validate() error {
 			if e.Format.Encoding() == flow.EncNone {
 				bad("probe %d (%s) domain %d: unknown format %q", i+1, p.Name, e.Domain, e.Format)
 			}
-			if e.DropRate < 0 || e.DropRate >= 1 {
+			if !(e.DropRate >= 0 && e.DropRate < 1) { // NaN too
 				bad("probe %d (%s) domain %d: drop rate %v must be within [0,1)", i+1, p.Name, e.Domain, e.DropRate)
 			}
 			if e.Uptime < c.Warmup+c.ActiveTimeout+c.InactiveTimeout+time.Minute {
@@ -275,6 +276,9 @@ func (c *Config) validate() error {
 			}
 			if e.Format.Version() == 9 && e.AppNames {
 				bad("probe %d (%s) domain %d: app names need IPFIX (Ixia PEN 3054 IE 111)", i+1, p.Name, e.Domain)
+			}
+			if err := c.validateClock(e.Clock, e.Format, e.Uptime); err != nil {
+				bad("probe %d (%s) domain %d: %w", i+1, p.Name, e.Domain, err)
 			}
 		}
 		if p.Pre != nil {
@@ -308,7 +312,77 @@ func (c *Config) validate() error {
 	if c.NetDelay < 0 || c.NATLatency < 0 || c.AmbiguityWindow < 0 {
 		bad("delays and windows must not be negative")
 	}
+	if err := c.validateClock(c.CollectorClock, "", 0); err != nil {
+		bad("collector: %w", err)
+	}
 	return errors.Join(errs...)
+}
+
+// Limits of a clock.
+const (
+	// MaxDriftPPM bounds Clock.DriftPPM: 1 %, 36 s an hour, far beyond any
+	// working oscillator (tens of ppm), and small enough that a clock never
+	// runs backwards or twice as fast.
+	MaxDriftPPM = 10000
+	// MaxJitter bounds Clock.Jitter: six standard deviations stay within
+	// the minute by which an exporter's boot precedes its first flow (see
+	// the uptime check), so no flow timestamp falls before the boot.
+	MaxJitter = 10 * time.Second
+)
+
+// The instants the encodings can carry, in seconds since the Unix epoch.
+// Every export header holds its export time, and a pcap record header its
+// frame time, in unsigned 32-bit seconds: 1970-01-01 up to (not including)
+// 2106-02-07T06:28:16Z. IPFIX seconds (IE 150) are the same. The NTP
+// seconds of IPFIX micro- and nanosecond starts (IEs 154-157) wrap in 2036,
+// but Wireshark turns them into Unix seconds modulo 2^32, so they too
+// decode right up to 2106 (the edge test checks it with tshark).
+const (
+	minEncodableSecs = 0
+	maxEncodableSecs = 1 << 32
+)
+
+// validateClock checks a clock of an exporter with format f and uptime
+// (f == "": the collector's clock, which stamps the frames): its drift and
+// jitter, its step, and that every reading the capture can hold lies within
+// what f and the pcap/export headers can encode.
+func (c *Config) validateClock(k Clock, f Format, uptime time.Duration) error {
+	if !(math.Abs(k.DriftPPM) <= MaxDriftPPM) { // NaN and Inf too
+		return fmt.Errorf("drift %v ppm must be within -%d..%d ppm", k.DriftPPM, MaxDriftPPM, MaxDriftPPM)
+	}
+	if k.Jitter < 0 || k.Jitter > MaxJitter {
+		return fmt.Errorf("jitter %v must be within 0..%v", k.Jitter, MaxJitter)
+	}
+	if k.Step == 0 && k.StepAt != 0 {
+		return fmt.Errorf("a step time (%v) without a step", k.StepAt)
+	}
+	if k.Step != 0 && (k.StepAt < 0 || k.StepAt >= c.Duration) {
+		return fmt.Errorf("step at %v must be within the capture: 0 up to (not including) its duration %v", k.StepAt, c.Duration)
+	}
+	// Flow timestamps reach back to the warm-up's start, less a minute of
+	// jitter; packets are captured (and headers stamped) up to the end. In
+	// float64 seconds, so that an absurd offset cannot overflow.
+	start := float64(c.Start) / 1e9
+	read := func(t float64) float64 { return t + k.Offset.Seconds() + k.DriftPPM*1e-6*(t-start) }
+	lo := read(start-c.Warmup.Seconds()-60) + min(0, k.Step.Seconds())
+	hi := read(start+c.Duration.Seconds()+60) + max(0, k.Step.Seconds())
+	if !(lo >= minEncodableSecs && hi < maxEncodableSecs) {
+		what := "the export headers"
+		if f == "" {
+			what = "the pcap frame headers"
+		}
+		return fmt.Errorf("offset %v puts clock readings at %s..%s, beyond what %s carry (32-bit seconds since 1970: 1970-01-01 up to 2106-02-07T06:28:16Z): bring the offset (or step) closer to 0",
+			k.Offset, secsUTC(lo), secsUTC(hi), what)
+	}
+	if f == FormatIPFIXUptime && read(start)-uptime.Seconds() < minEncodableSecs {
+		return fmt.Errorf("offset %v and uptime %v put the boot (systemInitTimeMilliseconds) before 1970: bring the offset closer to 0", k.Offset, uptime)
+	}
+	return nil
+}
+
+// secsUTC formats seconds since the epoch as a UTC date and time.
+func secsUTC(s float64) string {
+	return time.Unix(int64(math.Floor(s)), 0).UTC().Format("2006-01-02T15:04:05Z")
 }
 
 // maxSessions keeps every session's public NAT socket unique: 256 addresses

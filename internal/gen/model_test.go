@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"flag"
+	"math"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -369,6 +370,33 @@ func TestBadConfigsAreRejectedWithTheFieldNamed(t *testing.T) {
 		{"a share above one", func(c *Config) { c.IPv6Share = 1.5 }, "ipv6 share 1.5"},
 		{"an uptime shorter than the warmup", func(c *Config) { c.Probes[1].Post.Uptime = time.Second }, "uptime 1s must exceed"},
 		{"mid-stream with a template delay beyond the capture", func(c *Config) { c.MidStream, c.TemplateDelay = true, time.Hour }, "template delay"},
+		{"a share that is not a number", func(c *Config) { c.ReturnShare = math.NaN() }, "return share NaN must be within [0,1]"},
+		{"a drop rate that is not a number", func(c *Config) { c.Probes[0].Pre.DropRate = math.NaN() }, "drop rate NaN must be within [0,1)"},
+		{"a drift that is not a number", func(c *Config) { c.Probes[1].Post.Clock.DriftPPM = math.NaN() }, "probe 2 (probe-b) domain 320: drift NaN ppm must be within -10000..10000 ppm"},
+		{"an infinite drift", func(c *Config) { c.Probes[1].Post.Clock.DriftPPM = math.Inf(-1) }, "drift -Inf ppm"},
+		{"a drift of a billion ppm", func(c *Config) { c.Probes[0].Pre.Clock.DriftPPM = 1e9 }, "probe 1 (probe-a) domain 310: drift 1e+09 ppm"},
+		{"a drift on the collector's clock beyond the limit", func(c *Config) { c.CollectorClock.DriftPPM = 10001 }, "collector: drift 10001 ppm"},
+		{"a negative jitter", func(c *Config) { c.Probes[0].Pre.Clock.Jitter = -time.Millisecond }, "jitter -1ms must be within 0..10s"},
+		{"a jitter beyond the minute before the first flow", func(c *Config) { c.Probes[0].Pre.Clock.Jitter = 11 * time.Second }, "jitter 11s"},
+		{"a step after the capture's end", func(c *Config) {
+			c.Probes[1].Post.Clock.Step, c.Probes[1].Post.Clock.StepAt = time.Second, 10*time.Hour
+		},
+			"step at 10h0m0s must be within the capture: 0 up to (not including) its duration 1m0s"},
+		{"a step at the capture's very end", func(c *Config) { c.Probes[1].Post.Clock.Step, c.Probes[1].Post.Clock.StepAt = time.Second, time.Minute }, "step at 1m0s"},
+		{"a negative step time", func(c *Config) {
+			c.Probes[1].Post.Clock.Step, c.Probes[1].Post.Clock.StepAt = time.Second, -time.Second
+		}, "step at -1s"},
+		{"a step time without a step", func(c *Config) { c.Probes[1].Post.Clock.StepAt = 10 * time.Second }, "a step time (10s) without a step"},
+		{"an offset that puts readings before 1970", func(c *Config) { c.Probes[1].Post.Clock.Offset = -500000 * time.Hour },
+			"probe 2 (probe-b) domain 320: offset -500000h0m0s puts clock readings at 1968-05-27T00:58:40Z..1968-05-27T01:02:00Z, beyond what the export headers carry"},
+		{"an offset beyond 2106 (32-bit export time)", func(c *Config) { c.Probes[0].Pre.Clock.Offset = 100 * 365 * 24 * time.Hour }, "beyond what the export headers carry"},
+		{"a step that takes readings before 1970", func(c *Config) {
+			c.Probes[1].Post.Clock.Offset, c.Probes[1].Post.Clock.Step, c.Probes[1].Post.Clock.StepAt = -time.Duration(c.Start)+time.Hour, -2*time.Hour, time.Second
+		}, "beyond what the export headers carry"},
+		{"a boot before 1970 with ipfix-uptime", func(c *Config) {
+			c.Probes[1].Post.Format, c.Probes[1].Post.Clock.Offset = FormatIPFIXUptime, -time.Duration(c.Start)+24*time.Hour
+		}, "offset -485961h0m0s and uptime 107h2m0s put the boot (systemInitTimeMilliseconds) before 1970"},
+		{"a collector clock before 1970", func(c *Config) { c.CollectorClock.Offset = -time.Duration(c.Start) }, "collector: offset -485985h0m0s puts clock readings at 1969-12-31T23:58:40Z"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

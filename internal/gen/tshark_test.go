@@ -480,3 +480,77 @@ func beforeTemplate(c *Capture) []bool {
 	}
 	return b
 }
+
+// Clock readings at the edges of what the encodings carry: 1970 and the end
+// of 32-bit seconds (2106-02-07T06:28:16Z), the range of every header's
+// export time and of pcap frame times (systemInitTime must not precede
+// 1970 either). NTP seconds (ipfix-us, ipfix-ns) wrap in 2036, but tshark
+// decodes them right up to 2106 too. Generate accepts offsets that keep the
+// capture two minutes inside the range, and tshark decodes those captures
+// exactly as the generator says; an offset that puts the capture itself one
+// second beyond is refused.
+func TestClockReadingsAtTheEdgesOfTheEncodingsDecodeRightOrAreRefused(t *testing.T) {
+	const unixEnd = 1 << 32 // 2106-02-07T06:28:16Z
+	base, _ := Scenario("in-sync")
+	start, dur, warm := time.Duration(base.Start), base.Duration, base.Warmup
+	secs := func(s int64) time.Duration { return time.Duration(s) * time.Second }
+	// early puts the first session start (start - warmup) two minutes after
+	// 1970; late puts the capture's end two minutes before limit.
+	early := -(start - warm) + 2*time.Minute
+	late := func(limit int64) time.Duration { return secs(limit) - (start + dur) - 2*time.Minute }
+	type side struct {
+		format Format
+		offset time.Duration
+	}
+	tests := []struct {
+		name      string
+		pre, post side
+		collector time.Duration
+		refusal   string // "": generated and decoded
+	}{
+		{name: "v9 and ipfix-ms just after 1970, and the frame times too", pre: side{FormatV9, early}, post: side{FormatIPFIXMilli, early},
+			collector: -start + 2*time.Minute},
+		{name: "ipfix-s just after 1970 and ipfix-uptime booted just after 1970", pre: side{FormatIPFIXSec, early},
+			post: side{FormatIPFIXUptime, -start + base.Probes[1].Post.Uptime + 2*time.Minute}},
+		{name: "ipfix-us and ipfix-ns past the end of NTP era 0, just before 2106", pre: side{FormatIPFIXMicro, late(unixEnd)}, post: side{FormatIPFIXNano, late(unixEnd)}},
+		{name: "v9 and ipfix-delta-us just before 2106, and the frame times too", pre: side{FormatV9, late(unixEnd)}, post: side{FormatIPFIXDelta, late(unixEnd)},
+			collector: late(unixEnd)},
+		{name: "ipfix-ms with a session starting one second before 1970 is refused", pre: side{FormatIPFIXMilli, -(start - warm) - time.Second},
+			post: side{FormatIPFIXMilli, 0}, refusal: "probe 1 (probe-a) domain 310: offset"},
+		{name: "ipfix-us with the capture ending one second after 2106 began is refused", pre: side{FormatIPFIXMilli, 0},
+			post: side{FormatIPFIXMicro, secs(unixEnd) - (start + dur) + time.Second}, refusal: "probe 2 (probe-b) domain 320: offset"},
+		{name: "frame times before 1970 are refused", pre: side{FormatIPFIXMilli, 0}, post: side{FormatIPFIXMilli, 0},
+			collector: -start - time.Second, refusal: "collector: offset"},
+		{name: "frame times after 2106 are refused", pre: side{FormatIPFIXMilli, 0}, post: side{FormatIPFIXMilli, 0},
+			collector: secs(unixEnd) - (start + dur) + time.Second, refusal: "collector: offset"},
+		{name: "ipfix-uptime booted one second before 1970 is refused", pre: side{FormatIPFIXMilli, 0},
+			post: side{FormatIPFIXUptime, -start + base.Probes[1].Post.Uptime - time.Second}, refusal: "before 1970"},
+	}
+	dir := t.TempDir()
+	for i, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := base.clone()
+			for _, s := range []struct {
+				e *Export
+				side
+			}{{cfg.Probes[0].Pre, tc.pre}, {cfg.Probes[1].Post, tc.post}} {
+				s.e.Format, s.e.Clock.Offset, s.e.AppNames = s.format, s.offset, s.format.Version() == 10
+			}
+			cfg.CollectorClock.Offset = tc.collector
+			c, err := Generate(cfg)
+			if tc.refusal != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.refusal) {
+					t.Fatalf("error %v, want one containing %q", err, tc.refusal)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			needTshark(t)
+			file := filepath.Join(dir, fmt.Sprintf("edge-%d.pcap", i))
+			writeTo(t, file, c.WritePcap)
+			compareRecords(t, runTshark(t, file, cfg.CollectorPort, false).records, c.Records)
+		})
+	}
+}
