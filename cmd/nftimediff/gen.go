@@ -95,14 +95,14 @@ func runGen(c *cli.Context) error {
 		if c.IsSet("sessions") {
 			return usageError{fmt.Errorf("gen: give --records or --sessions, not both")}
 		}
-		s, err := gen.SessionsFor(cfg, n)
+		s, err := gen.SessionsFor(c.Context, cfg, n)
 		if err != nil {
 			return usageError{err}
 		}
 		cfg.Sessions = s
 	}
 	t0 := time.Now()
-	capt, err := gen.Generate(cfg)
+	capt, err := gen.GenerateContext(c.Context, cfg)
 	if err != nil {
 		return usageError{err}
 	}

@@ -1,6 +1,7 @@
 package gen
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -31,14 +32,23 @@ func (c *Capture) Frames() int { return len(c.wire) }
 // Generate simulates the configured sessions, exporters and collector and
 // returns the capture with its truth. The same Config always gives the same
 // capture, byte for byte.
-func Generate(cfg Config) (*Capture, error) {
+func Generate(cfg Config) (*Capture, error) { return GenerateContext(context.Background(), cfg) }
+
+// GenerateContext is Generate that stops when ctx is cancelled (a million
+// records take seconds) and then returns an error wrapping ctx.Err().
+func GenerateContext(ctx context.Context, cfg Config) (*Capture, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, fmt.Errorf("gen: bad config: %w", err)
 	}
 	cfg = cfg.clone()
-	g := newGenerator(cfg)
-	g.model()
-	pkts := g.packetize()
+	g := newGenerator(ctx, cfg)
+	if err := g.model(); err != nil {
+		return nil, fmt.Errorf("gen: %w", err)
+	}
+	pkts, err := g.packetize()
+	if err != nil {
+		return nil, fmt.Errorf("gen: %w", err)
+	}
 	c := &Capture{collector: cfg.Collector.As4(), collectorPort: cfg.CollectorPort}
 	if err := g.assemble(pkts, c); err != nil {
 		return nil, fmt.Errorf("gen: %w", err)
@@ -46,7 +56,9 @@ func Generate(cfg Config) (*Capture, error) {
 	if len(c.Records) == 0 {
 		return nil, errors.New("gen: the capture holds no data records; lengthen the duration or add sessions")
 	}
-	c.Truth = g.truth(c)
+	if c.Truth, err = g.truth(c); err != nil {
+		return nil, fmt.Errorf("gen: %w", err)
+	}
 	return c, nil
 }
 
@@ -72,15 +84,15 @@ func (c Config) clone() Config {
 // SessionsFor returns the Config.Sessions that makes a capture of cfg hold
 // about records data records (within a few percent). It generates two small
 // pilot captures and fits records = base + slope*sessions; the DNS stream
-// and the capture's edges make up the base.
-func SessionsFor(cfg Config, records int) (int, error) {
+// and the capture's edges make up the base. It stops when ctx is cancelled.
+func SessionsFor(ctx context.Context, cfg Config, records int) (int, error) {
 	if records <= 0 {
 		return 0, errors.New("gen: records must be positive")
 	}
 	count := func(s int) (int, error) {
 		c := cfg
 		c.Sessions = s
-		cp, err := Generate(c)
+		cp, err := GenerateContext(ctx, c)
 		if err != nil {
 			return 0, err
 		}

@@ -39,8 +39,9 @@ func recordSize(e *exporter, fixed [2]int, o *obs) int {
 }
 
 // packetize sorts each exporter's records by the cache scan that exports
-// them and packs each scan's records into packets of at most MaxPayload bytes.
-func (g *generator) packetize() []packet {
+// them and packs each scan's records into packets of at most MaxPayload
+// bytes. Its only error is the context's.
+func (g *generator) packetize() ([]packet, error) {
 	for i := range g.obs {
 		o := &g.obs[i]
 		e := g.exps[o.exp]
@@ -76,6 +77,9 @@ func (g *generator) packetize() []packet {
 			// Records i..j-1 leave at this scan, in as many packets as needed.
 			send := tick + 40_000 // 40 us of processing
 			for i < j {
+				if err := g.interrupted(len(pkts)); err != nil {
+					return nil, err
+				}
 				p := packet{exp: int32(e.idx), send: send}
 				// One exporter's packets travel one path: they never overtake each other.
 				p.arrival = max(send+int64(float64(g.cfg.NetDelay)*(1+0.5*g.r.Float64())), lastArrival+1000)
@@ -125,7 +129,7 @@ func (g *generator) packetize() []packet {
 			}
 		}
 	}
-	return pkts
+	return pkts, nil
 }
 
 // wire is one captured packet as the pcap writers need it.
@@ -174,6 +178,9 @@ func (g *generator) assemble(pkts []packet, c *Capture) error {
 	c.wire = make([]wire, 0, len(order))
 	buf := make([]byte, 0, 64*1024)
 	for fi, pi := range order {
+		if err := g.interrupted(fi); err != nil {
+			return err
+		}
 		p := &pkts[pi]
 		e := g.exps[p.exp]
 		frame := uint32(fi + 1)

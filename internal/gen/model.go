@@ -2,6 +2,7 @@ package gen
 
 import (
 	"cmp"
+	"context"
 	"fmt"
 	"math/rand/v2"
 	"net/netip"
@@ -96,6 +97,7 @@ type obs struct {
 
 // generator holds the state of one Generate call.
 type generator struct {
+	ctx   context.Context
 	cfg   Config
 	r     *rand.Rand
 	exps  []*exporter
@@ -106,8 +108,22 @@ type generator struct {
 	end   int64
 }
 
-func newGenerator(cfg Config) *generator {
+// checkEvery is how many iterations the long loops of a Generate call run
+// between looks at its context: a few milliseconds of work.
+const checkEvery = 4096
+
+// interrupted returns, at every checkEvery-th value of the loop counter i,
+// the error of the Generate call's context (nil while it is not cancelled).
+func (g *generator) interrupted(i int) error {
+	if i%checkEvery != 0 {
+		return nil
+	}
+	return g.ctx.Err()
+}
+
+func newGenerator(ctx context.Context, cfg Config) *generator {
 	g := &generator{
+		ctx:   ctx,
 		cfg:   cfg,
 		r:     rand.New(rand.NewPCG(uint64(cfg.Seed), 0x6e7466666c6f7773)), // "ntfflows"
 		svcs:  defaultCatalog,
@@ -139,8 +155,9 @@ func newGenerator(cfg Config) *generator {
 	return g
 }
 
-// model draws the sessions and turns them into observations.
-func (g *generator) model() {
+// model draws the sessions and turns them into observations. It returns
+// only the context's error.
+func (g *generator) model() error {
 	cfg := &g.cfg
 	first := g.start - int64(cfg.Warmup)
 	span := g.end - first
@@ -176,6 +193,9 @@ func (g *generator) model() {
 	g.obs = make([]obs, 0, len(arr)*2+len(arr)/4)
 	g.sess = make([]int32, 0, len(arr)+1)
 	for si, a := range arr {
+		if err := g.interrupted(si); err != nil {
+			return err
+		}
 		g.sess = append(g.sess, int32(len(g.obs)))
 		svcIdx := 0
 		if !a.dns {
@@ -240,6 +260,7 @@ func (g *generator) model() {
 		}
 	}
 	g.sess = append(g.sess, int32(len(g.obs)))
+	return nil
 }
 
 // direction is one direction of a session as both sides see it.

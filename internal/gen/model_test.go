@@ -2,7 +2,9 @@ package gen
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"math"
 	"net/netip"
@@ -343,7 +345,7 @@ func TestReturnFlowsHaveTheServerAsSourceOnBothSides(t *testing.T) {
 
 func TestSessionsForHitsTheRequestedRecordCount(t *testing.T) {
 	cfg, _ := Scenario("popular-5s")
-	s, err := SessionsFor(cfg, 20000)
+	s, err := SessionsFor(context.Background(), cfg, 20000)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -555,5 +557,50 @@ func TestV9RecordsTakeAClockStepAtTheirExportTime(t *testing.T) {
 	}
 	if n < 20 {
 		t.Errorf("only %d records started before the step and were exported after it", n)
+	}
+}
+
+// countingContext is never done by itself: its Err reports cancellation
+// from the (after+1)-th call on, so that a test can stop a Generate call at
+// every point at which it looks at its context.
+type countingContext struct {
+	context.Context
+	calls, after int
+}
+
+func (c *countingContext) Err() error {
+	c.calls++
+	if c.calls > c.after {
+		return context.Canceled
+	}
+	return nil
+}
+
+func TestGenerateStopsWhereverItIsCancelled(t *testing.T) {
+	cfg, _ := Scenario("popular-5s")
+	cfg.Sessions = 20000
+	never := &countingContext{Context: context.Background(), after: math.MaxInt}
+	c, err := GenerateContext(never, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The loops look every checkEvery sessions, packets, frames and
+	// records, not only between the phases: the look count grows with the
+	// capture's size.
+	if min := (cfg.Sessions + len(c.Records)) / checkEvery; never.calls < min {
+		t.Fatalf("%d looks at the context for %d sessions and %d records, want at least %d", never.calls, cfg.Sessions, len(c.Records), min)
+	}
+	for _, after := range []int{0, 1, never.calls / 4, never.calls / 2, never.calls - 1} {
+		ctx := &countingContext{Context: context.Background(), after: after}
+		c, err := GenerateContext(ctx, cfg)
+		if !errors.Is(err, context.Canceled) || c != nil {
+			t.Errorf("cancelled at look %d of %d: capture %v, error %v; want none and context.Canceled", after+1, never.calls, c != nil, err)
+		}
+		if ctx.calls != after+1 {
+			t.Errorf("cancelled at look %d: it looked %d times, want it to stop at the first cancelled look", after+1, ctx.calls)
+		}
+	}
+	if _, err := SessionsFor(&countingContext{Context: context.Background()}, cfg, 1000); !errors.Is(err, context.Canceled) {
+		t.Errorf("SessionsFor with a cancelled context: %v, want context.Canceled", err)
 	}
 }

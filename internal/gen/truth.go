@@ -207,8 +207,9 @@ func (ix candIndex) within(k candKey, t flow.Instant, w time.Duration) int {
 	return max(0, hi-lo-1)
 }
 
-// truth builds the ground truth once the capture is assembled.
-func (g *generator) truth(c *Capture) Truth {
+// truth builds the ground truth once the capture is assembled. Its only
+// error is the context's.
+func (g *generator) truth(c *Capture) (Truth, error) {
 	cfg := g.cfg
 	t := Truth{Scenario: cfg.Scenario, Seed: cfg.Seed, Config: cfg}
 	t.Pairs = []TruthPair{}
@@ -267,6 +268,9 @@ func (g *generator) truth(c *Capture) Truth {
 	// session, direction and segment, -1 if there is none.
 	partner := make([]int32, len(g.obs))
 	for si := 0; si+1 < len(g.sess); si++ {
+		if err := g.interrupted(si); err != nil {
+			return Truth{}, err
+		}
 		lo, hi := g.sess[si], g.sess[si+1]
 		for i := lo; i < hi; i++ {
 			partner[i] = -1
@@ -286,7 +290,10 @@ func (g *generator) truth(c *Capture) Truth {
 			byRec[r] = int32(i)
 		}
 	}
-	for _, i := range byRec {
+	for n, i := range byRec {
+		if err := g.interrupted(n); err != nil {
+			return Truth{}, err
+		}
 		o := &g.obs[i]
 		var q *obs
 		if partner[i] >= 0 {
@@ -395,7 +402,7 @@ func (g *generator) truth(c *Capture) Truth {
 		}
 	}
 	s.UnmatchedPre, s.UnmatchedPost = len(t.UnmatchedPre), len(t.UnmatchedPost)
-	return t
+	return t, nil
 }
 
 // unmatched builds the RecordRef of a captured record whose partner (nil
