@@ -1,10 +1,14 @@
 package main
 
 import (
-	"bufio"
+	"context"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"math"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -12,6 +16,7 @@ import (
 
 	"netflowtimedifference/internal/app"
 	"netflowtimedifference/internal/gen"
+	"netflowtimedifference/internal/report"
 )
 
 // genCommand writes a synthetic export capture with its ground truth.
@@ -84,40 +89,39 @@ func runGen(c *cli.Context) error {
 	if !ok {
 		return usageError{fmt.Errorf("gen: unknown scenario %q (one of: %s)", name, strings.Join(gen.ScenarioNames(), ", "))}
 	}
-	out := c.String("output")
+	out, truth := c.String("output"), c.String("truth")
 	if out == "" {
 		return usageError{fmt.Errorf("gen: -o FILE is required")}
+	}
+	if err := checkGenFlags(c); err != nil {
+		return usageError{err}
 	}
 	if err := applyGenFlags(c, &cfg); err != nil {
 		return usageError{err}
 	}
+	if err := checkGenOutputs(out, truth); err != nil {
+		return err
+	}
+	ctx := c.Context
+	// After Ctrl-C, run reports the interruption (exit 130) whatever the error.
 	if n := c.Int("records"); c.IsSet("records") {
 		if c.IsSet("sessions") {
 			return usageError{fmt.Errorf("gen: give --records or --sessions, not both")}
 		}
-		s, err := gen.SessionsFor(c.Context, cfg, n)
+		s, err := gen.SessionsFor(ctx, cfg, n)
 		if err != nil {
 			return usageError{err}
 		}
 		cfg.Sessions = s
 	}
 	t0 := time.Now()
-	capt, err := gen.GenerateContext(c.Context, cfg)
+	capt, err := gen.GenerateContext(ctx, cfg)
 	if err != nil {
 		return usageError{err}
 	}
 	elapsed := time.Since(t0)
-	write := capt.WritePcap
-	if cfg.PcapNG {
-		write = capt.WritePcapng
-	}
-	if err := writeFile(out, write); err != nil {
+	if err := writeGenOutputs(ctx, capt, out, truth); err != nil {
 		return err
-	}
-	if tf := c.String("truth"); tf != "" {
-		if err := writeFile(tf, capt.Truth.WriteJSON); err != nil {
-			return err
-		}
 	}
 	s := capt.Truth.Summary
 	fmt.Fprintf(c.App.ErrWriter, "gen: scenario %s seed %d: %d frames, %d records (%d pre, %d post), %d pairs (%d unambiguous), %d+%d unmatched, generated in %v\n",
@@ -128,25 +132,166 @@ func runGen(c *cli.Context) error {
 	return nil
 }
 
-// writeFile writes through fn into path ("-" is stdout); errors carry ExitOutput.
-func writeFile(path string, fn func(io.Writer) error) error {
-	if path == "-" {
-		bw := bufio.NewWriter(os.Stdout)
-		if err := fn(bw); err != nil {
-			return app.WithCode(app.ExitOutput, fmt.Errorf("gen: writing stdout: %w", err))
-		}
-		return app.WithCode(app.ExitOutput, bw.Flush())
+// writeGenOutputs writes the capture to out and, unless truth is "", the
+// truth file, each atomically through report.WriteFile (a temporary file
+// renamed into place; devices such as /dev/null and "-" are written
+// directly). The truth is written from inside the capture's render, so the
+// capture's temporary file is renamed into place only after the truth is
+// complete: when either fails, or on Ctrl-C, neither new file is left
+// behind and files already there keep their content. Only a failure in the
+// capture's last steps (sync, rename), after the truth was renamed, costs
+// the truth: it is then removed, so that no truth is left without its
+// capture.
+func writeGenOutputs(ctx context.Context, capt *gen.Capture, out, truth string) error {
+	writeCapture := capt.WritePcap
+	if capt.Truth.Config.PcapNG {
+		writeCapture = capt.WritePcapng
 	}
-	f, err := os.Create(path)
+	truthReplaced := truth != "" && truth != "-" && regularOrMissing(truth)
+	var truthErr error
+	truthDone := false
+	err := report.WriteFile(ctx, out, func(ctx context.Context, w io.Writer) error {
+		if err := writeCapture(ctxWriter{ctx, w}); err != nil {
+			return err
+		}
+		if truth == "" {
+			return nil
+		}
+		// Push the capture's buffered tail into its temporary file first: a
+		// full disk or file size limit shows here, before the truth is in
+		// place.
+		if f, ok := w.(interface{ Flush() error }); ok {
+			if err := f.Flush(); err != nil {
+				return err
+			}
+		}
+		truthErr = report.WriteFile(ctx, truth, func(ctx context.Context, w io.Writer) error {
+			return capt.Truth.WriteJSON(ctxWriter{ctx, w})
+		})
+		truthDone = truthErr == nil
+		return truthErr
+	})
+	if truthErr != nil {
+		return app.WithCode(app.ExitOutput, fmt.Errorf("gen: %w", truthErr))
+	}
 	if err != nil {
+		if truthDone && truthReplaced {
+			_ = os.Remove(truth) // the error to report is the capture's
+		}
 		return app.WithCode(app.ExitOutput, fmt.Errorf("gen: %w", err))
 	}
-	if err := fn(f); err != nil {
-		f.Close()
-		return app.WithCode(app.ExitOutput, fmt.Errorf("gen: writing %s: %w", path, err))
+	return nil
+}
+
+// regularOrMissing reports whether path is a regular file or does not
+// exist: what report.WriteFile replaces by a rename.
+func regularOrMissing(path string) bool {
+	fi, err := os.Lstat(path)
+	return errors.Is(err, fs.ErrNotExist) || (err == nil && fi.Mode().IsRegular())
+}
+
+// ctxWriter fails its writes once ctx is cancelled: the capture and truth
+// writers look at no context themselves, and a million-record truth file
+// takes seconds to write. They write in 1 MiB chunks.
+type ctxWriter struct {
+	ctx context.Context
+	w   io.Writer
+}
+
+func (c ctxWriter) Write(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
 	}
-	if err := f.Close(); err != nil {
-		return app.WithCode(app.ExitOutput, fmt.Errorf("gen: writing %s: %w", path, err))
+	return c.w.Write(p)
+}
+
+// checkGenOutputs refuses, before anything is generated, outputs that
+// cannot be written: a missing or non-directory parent, a directory (exit
+// code 7), and a truth file that is the capture (a usage error: one would
+// replace the other). "-" is standard output; devices such as /dev/null
+// may be given for both.
+func checkGenOutputs(out, truth string) error {
+	for _, f := range []string{out, truth} {
+		if f == "" || f == "-" {
+			continue
+		}
+		dir := filepath.Dir(f)
+		switch fi, err := os.Stat(dir); {
+		case errors.Is(err, fs.ErrNotExist):
+			return app.Errorf(app.ExitOutput, "gen: cannot write %s: directory %s does not exist", f, dir)
+		case err != nil:
+			return app.Errorf(app.ExitOutput, "gen: cannot write %s: %v", f, err)
+		case !fi.IsDir():
+			return app.Errorf(app.ExitOutput, "gen: cannot write %s: %s is not a directory", f, dir)
+		}
+		if fi, err := os.Stat(f); err == nil && fi.IsDir() {
+			return app.Errorf(app.ExitOutput, "gen: cannot write %s: it is a directory", f)
+		}
+	}
+	if truth != "" && sameOutput(out, truth) {
+		return usageError{fmt.Errorf("gen: -o and --truth both name %s: give the truth its own file, e.g. --truth %s", truth, truthName(out))}
+	}
+	return nil
+}
+
+// sameOutput reports whether two output names would land in the same file,
+// pipe or standard output, so that one would replace or garble the other.
+// A character device (/dev/null) may take both.
+func sameOutput(a, b string) bool {
+	if a == "-" && b == "-" {
+		return true
+	}
+	stat := func(p string) (fs.FileInfo, error) {
+		if p == "-" {
+			return os.Stdout.Stat()
+		}
+		return os.Stat(p)
+	}
+	fa, errA := stat(a)
+	fb, errB := stat(b)
+	if errA == nil && errB == nil {
+		return os.SameFile(fa, fb) && fa.Mode()&fs.ModeCharDevice == 0
+	}
+	absA, errA := filepath.Abs(a)
+	absB, errB := filepath.Abs(b)
+	return a != "-" && b != "-" && errA == nil && errB == nil && absA == absB
+}
+
+// truthName suggests a truth file name for the capture out: its name with
+// the extension .json, or truth.json for standard output and devices.
+func truthName(out string) string {
+	if c := filepath.Clean(out); out == "-" || strings.HasPrefix(c, "/dev/") || strings.HasPrefix(c, "/proc/") {
+		return "truth.json"
+	}
+	return strings.TrimSuffix(out, filepath.Ext(out)) + ".json"
+}
+
+// genNonNegative are the duration flags that make no sense below zero.
+// Offsets and steps may be negative (a clock behind true time).
+var genNonNegative = []string{"duration", "pre-step-at", "post-step-at", "jitter", "uptime-wrap",
+	"template-delay", "active-timeout", "inactive-timeout", "dns-interval"}
+
+// checkGenFlags refuses flag values that no configuration check sees by
+// the flag's name: numbers that are NaN or infinite (they would pass range
+// checks and fail only when the truth file is written), negative durations
+// and a --records that is not positive. The ranges that depend on each
+// other (shares, drift, step times, offsets against the encodings) are
+// checked by gen.Generate.
+func checkGenFlags(c *cli.Context) error {
+	for _, f := range c.Command.Flags {
+		if ff, ok := f.(*cli.Float64Flag); ok && c.IsSet(ff.Name) {
+			if v := c.Float64(ff.Name); math.IsNaN(v) || math.IsInf(v, 0) {
+				return fmt.Errorf("gen: --%s %v: give a finite number", ff.Name, v)
+			}
+		}
+	}
+	for _, name := range genNonNegative {
+		if d := c.Duration(name); c.IsSet(name) && d < 0 {
+			return fmt.Errorf("gen: --%s %v: must not be negative", name, d)
+		}
+	}
+	if n := c.Int("records"); c.IsSet("records") && n <= 0 {
+		return fmt.Errorf("gen: --records %d: give a positive number of records", n)
 	}
 	return nil
 }
@@ -218,13 +363,25 @@ func applyGenFlags(c *cli.Context, cfg *gen.Config) error {
 		}
 		if c.IsSet(s.name + "-step-at") {
 			v := c.Duration(s.name + "-step-at")
-			each(s.side, func(e *gen.Export) error { e.Clock.StepAt = v; return nil })
+			if err := each(s.side, func(e *gen.Export) error {
+				if e.Clock.Step == 0 {
+					return fmt.Errorf("gen: --%s-step-at %v: the %s-side clocks take no step; give --%s-step too", s.name, v, s.name, s.name)
+				}
+				e.Clock.StepAt = v
+				return nil
+			}); err != nil {
+				return err
+			}
 		}
 		if c.IsSet(s.name + "-drop") {
 			v := c.Float64(s.name + "-drop")
 			each(s.side, func(e *gen.Export) error { e.DropRate = v; return nil })
 		}
 	}
+	if c.IsSet("duration") {
+		cfg.Duration = c.Duration("duration")
+	}
+	v9 := 0
 	for _, side := range []gen.Side{gen.SidePre, gen.SidePost} {
 		if c.IsSet("jitter") {
 			j := c.Duration("jitter")
@@ -238,9 +395,18 @@ func applyGenFlags(c *cli.Context, cfg *gen.Config) error {
 			each(side, func(e *gen.Export) error {
 				if e.Format == gen.FormatV9 {
 					e.Uptime = time.Duration(1<<32)*time.Millisecond - d
+					v9++
 				}
 				return nil
 			})
+		}
+	}
+	if d := c.Duration("uptime-wrap"); c.IsSet("uptime-wrap") {
+		if v9 == 0 {
+			return fmt.Errorf("gen: --uptime-wrap %v: no exporter uses NetFlow v9 (only v9's sysUptime wraps); add --pre-format v9 or --post-format v9", d)
+		}
+		if d >= cfg.Duration {
+			return fmt.Errorf("gen: --uptime-wrap %v: the wrap would come after the capture's end (%v); give a time within the capture", d, cfg.Duration)
 		}
 	}
 	if c.IsSet("collector-offset") {
@@ -251,9 +417,6 @@ func applyGenFlags(c *cli.Context, cfg *gen.Config) error {
 	}
 	if c.IsSet("sessions") {
 		cfg.Sessions = c.Int("sessions")
-	}
-	if c.IsSet("duration") {
-		cfg.Duration = c.Duration("duration")
 	}
 	if c.IsSet("ipv6-share") {
 		cfg.IPv6Share = c.Float64("ipv6-share")
@@ -281,6 +444,9 @@ func applyGenFlags(c *cli.Context, cfg *gen.Config) error {
 		}
 	}
 	if c.IsSet("template-delay") {
+		if !cfg.MidStream {
+			return fmt.Errorf("gen: --template-delay applies only to a capture that starts mid-stream: add --mid-stream")
+		}
 		cfg.TemplateDelay = c.Duration("template-delay")
 	}
 	if c.IsSet("active-timeout") {

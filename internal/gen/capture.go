@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 
 	"netflowtimedifference/internal/flow"
 )
@@ -146,37 +145,6 @@ func (r *reader) Read() (flow.Record, error) {
 	rec.File = r.file
 	r.i++
 	return rec, nil
-}
-
-// WriteFiles writes the capture (pcapng when Config.PcapNG, else pcap) to
-// capturePath and, unless truthPath is "", the truth JSON to truthPath.
-func (c *Capture) WriteFiles(capturePath, truthPath string) error {
-	write := c.WritePcap
-	if c.Truth.Config.PcapNG {
-		write = c.WritePcapng
-	}
-	if err := writeFile(capturePath, write); err != nil {
-		return err
-	}
-	if truthPath == "" {
-		return nil
-	}
-	return writeFile(truthPath, c.Truth.WriteJSON)
-}
-
-func writeFile(path string, fn func(io.Writer) error) error {
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	if err := fn(f); err != nil {
-		f.Close()
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	return nil
 }
 
 // TsharkArgs returns the extra tshark arguments a capture of this config

@@ -480,25 +480,6 @@ func TestPartnersAreSymmetricAndMatchThePairs(t *testing.T) {
 	}
 }
 
-func TestWriteFilesWritesTheSameBytesAsTheWriters(t *testing.T) {
-	c := scenarioCapture(t, "sample")
-	dir := t.TempDir()
-	pcap, truth := filepath.Join(dir, "s.pcap"), filepath.Join(dir, "s.json")
-	if err := c.WriteFiles(pcap, truth); err != nil {
-		t.Fatal(err)
-	}
-	wp, _, wt := encodeAll(t, c)
-	for path, want := range map[string][]byte{pcap: wp, truth: wt} {
-		got, err := os.ReadFile(path)
-		if err != nil || !bytes.Equal(got, want) {
-			t.Errorf("%s: %v, or bytes differ", path, err)
-		}
-	}
-	if err := c.WriteFiles(filepath.Join(dir, "no", "x.pcap"), ""); err == nil {
-		t.Error("writing into a missing directory succeeded")
-	}
-}
-
 func TestClockStepMovesTheDifferenceOnceAndForAll(t *testing.T) {
 	c := scenarioCapture(t, "clock-step")
 	stepAt := c.Truth.Config.Start + flow.Instant(40*time.Second)
