@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"netflowtimedifference/internal/flow"
@@ -78,5 +79,37 @@ func TestJoinedOrRepeatedJSONExportsAreRefused(t *testing.T) {
 	os.WriteFile(path, append(slices.Clone(ja), " \r\n\t\n"...), 0o644)
 	if recs, _, err := readErr(t, path, Options{}); err != nil || len(recs) != 5 {
 		t.Errorf("%d records, error %v; want a_nf9_basic's 5", len(recs), err)
+	}
+}
+
+// The walker's strings are views of its buffer (256 KiB, reused as the file
+// is read); a zone label kept as a map key without a copy changed under the
+// map, and the label was reported once per buffer refill.
+func TestAZoneLabelIsNotedOnceHoweverLongTheExport(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("[")
+	for i := 1; i <= 3000; i++ {
+		if i > 1 {
+			b.WriteString(",")
+		}
+		fmt.Fprintf(&b, `{"_source":{"layers":{"frame":{"frame.number":"%d"},"ip":{"ip.src":"192.0.2.20"},"cflow":{"cflow.version":"10","cflow.od_id":"1",`+
+			`"Set 1 [id=256] (1 flows)":{"Flow 1":{"cflow.srcaddr":"10.1.0.%d","cflow.dstaddr":"10.1.1.1",`+
+			`"cflow.abstimestart":"Nov 14, 2023 22:13:10.%09d Foo Time"}}}}}}`, i, i%250, i)
+	}
+	b.WriteString("]")
+	if b.Len() < 3*256<<10 {
+		t.Fatalf("document of %d bytes: too short to refill the buffer", b.Len())
+	}
+	r, err := NewReader(context.Background(), strings.NewReader(b.String()), KindJSON, "foo.json", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs, err := flow.ReadAll(r)
+	if err != nil || len(recs) != 3000 {
+		t.Fatalf("%d records, error %v", len(recs), err)
+	}
+	want := []string{`foo.json: time zone "Foo Time" is not known: absolute times read as UTC and unverified; differences within the input are still right; give --input-tz (an IANA zone such as Europe/Bucharest, or an offset such as +03:00)`}
+	if got := r.Tally().Notes; !slices.Equal(got, want) {
+		t.Errorf("%d notes %q\nwant\n %q", len(got), got, want)
 	}
 }
