@@ -3,14 +3,17 @@ package wsexport
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
 	"netflowtimedifference/internal/flow"
+	"netflowtimedifference/internal/tshark"
 )
 
 // Exports that were joined, repeated, cut or edited are refused with their
@@ -79,6 +82,184 @@ func TestJoinedOrRepeatedJSONExportsAreRefused(t *testing.T) {
 	os.WriteFile(path, append(slices.Clone(ja), " \r\n\t\n"...), 0o644)
 	if recs, _, err := readErr(t, path, Options{}); err != nil || len(recs) != 5 {
 		t.Errorf("%d records, error %v; want a_nf9_basic's 5", len(recs), err)
+	}
+}
+
+// h_ports.pcap sends v9 and IPFIX to UDP 9995 (frames 1, 2) and to the
+// default ports 2055 and 4739 (frames 3, 4); pmacct-100 sends IPFIX to 9991
+// (6 packets, tshark -Y udp.port==9991 counts them); v9_srcport53.pcap sends
+// v9 from source port 53 to 2055, which tshark shows as DNS. Exported
+// without Decode As, their records are missing: the note names the port.
+func TestExportsMadeWithoutDecodeAsNameThePort(t *testing.T) {
+	exe := needTshark(t)
+	hPorts := filepath.Join(capturesDir, "format/h_ports.pcap")
+	pmacct := filepath.Join(capturesDir, "real/pmacct-100-ipfix-cisco-two-odids.pcap")
+	if _, err := os.Stat(pmacct); err != nil {
+		t.Skipf("captures not available: %v", err)
+	}
+	const advice = "their records are missing; export the packets again with Decode As UDP port %d as CFLOW (tshark -d udp.port==%d,cflow ...), or give nftimediff the capture itself, which finds such ports"
+	for _, tc := range []struct {
+		name, capture string
+		records       int
+		note          string
+	}{
+		{"h_ports", hPorts, 2, "2 packets to UDP port 9995 look like NetFlow/IPFIX but were not decoded (tshark decodes only ports 2055, 4739 and 9996 by itself): " + fmt.Sprintf(advice, 9995, 9995)},
+		{"pmacct on port 9991", pmacct, 0, "6 packets to UDP port 9991 look like NetFlow/IPFIX but were not decoded (tshark decodes only ports 2055, 4739 and 9996 by itself): " + fmt.Sprintf(advice, 9991, 9991)},
+		{"v9 from source port 53", "../../testdata/tshark/v9_srcport53.pcap", 0, "1 packet from UDP source port 53 to port 2055 looks like NetFlow/IPFIX but was claimed by the source port's dissector: " + fmt.Sprintf(advice, 53, 53)},
+	} {
+		for _, format := range []string{"json", "ek"} {
+			t.Run(tc.name+" "+format, func(t *testing.T) {
+				var path string
+				if format == "json" {
+					path = tsharkJSON(t, exe, tc.capture, t.TempDir(), "UTC")
+				} else {
+					path = ekExport(t, exe, tc.capture, t.TempDir())
+				}
+				recs, tl := readAll(t, path, Options{})
+				want := path + ": " + tc.note
+				if len(recs) != tc.records || !slices.Contains(tl.Notes, want) {
+					t.Errorf("%d records, notes %q; want %d and\n %s", len(recs), tl.Notes, tc.records, want)
+				}
+			})
+		}
+	}
+}
+
+// tsharkEK runs tshark -T ek on capture with no other option, in UTC (so
+// with tshark's default limit of 60 template fields).
+func tsharkEK(t *testing.T, exe, capture, dir string) string {
+	t.Helper()
+	out := filepath.Join(dir, filepath.Base(capture)+".ek")
+	cmd := exec.Command(exe, "-n", "-r", capture, "-T", "ek")
+	cmd.Env = append(os.Environ(), "TZ=UTC")
+	b, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("tshark -T ek %s: %v", capture, err)
+	}
+	if err := os.WriteFile(out, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// The advice the JSON walker gives about undecodable data sets, given for
+// EK too; the counts are the JSON walker's where EK can tell them (EK adds
+// the sets of the packets it refuses).
+func TestUndecodableSetsOfAnEKExportComeWithTheJSONAdvice(t *testing.T) {
+	exe := needTshark(t)
+	for _, tc := range []struct {
+		name, capture string
+		undecoded     int
+		note          string
+	}{
+		{"a template with too many fields", "format/k_pitfalls.pcap", 6,
+			" frame 5: template 258 has 61 fields, more than tshark's limit (cflow.max_template_fields, default 60): tshark did not use it, so its data sets are undecodable; export the packets again from the capture with tshark -o cflow.max_template_fields:0"},
+		{"data before its template", "format/g_data_before_template.pcap", 1,
+			": 1 data set of template 256 (first at frame 1) came before the template and could not be decoded in one pass; export the packets again from the capture with tshark's two passes (tshark -2 -T json ...)"},
+		{"a template missing from the export", "real/ipfixcol-missing-template-258.pcap", 3,
+			": 1 data set of template 258 (first at frame 1) could not be decoded: the export holds no template for them; export every packet of the capture (the template packets too)"},
+		// One set of length 0 (malformed): the JSON walker and the capture count 1.
+		{"a set of length 0", "real/ipfixcol-header-and-zeros.pcap", 1, ""},
+	} {
+		capture := filepath.Join(capturesDir, tc.capture)
+		if _, err := os.Stat(capture); err != nil {
+			t.Skipf("captures not available: %v", err)
+		}
+		t.Run(tc.name, func(t *testing.T) {
+			path := tsharkEK(t, exe, capture, t.TempDir())
+			_, tl := readAll(t, path, Options{})
+			undecoded := 0
+			for _, d := range tl.Domains {
+				undecoded += d.UndecodedSets
+			}
+			noted := tc.note == "" || slices.ContainsFunc(tl.Notes, func(n string) bool { return strings.HasPrefix(n, path+tc.note) })
+			if undecoded != tc.undecoded || !noted {
+				t.Errorf("%d undecodable sets, notes %q; want %d and a note starting %q", undecoded, tl.Notes, tc.undecoded, path+tc.note)
+			}
+		})
+	}
+}
+
+const ekIndex = `{"index":{"_index":"packets-2023-11-14","_type":"doc"}}` + "\n"
+
+// ekDoc is one EK bulk pair: the index line and a v9 packet with one record,
+// its header fields as tshark writes them but for those in header; record
+// adds record fields.
+func ekDoc(frame int, header map[string]string, record string) string {
+	h := map[string]string{"cflow_cflow_version": "9", "cflow_cflow_sysuptime": "3600.000000000", "cflow_cflow_unix_secs": "1700000000",
+		"cflow_cflow_sequence": "1", "cflow_cflow_source_id": "310"}
+	for k, v := range header {
+		h[k] = v
+	}
+	return ekIndex + fmt.Sprintf(`{"timestamp":"1700000000100","layers":{"frame":{"frame_frame_number":"%d"},"ip":{"ip_ip_src":"192.0.2.10"},`+
+		`"cflow":{"cflow_cflow_version":%q,"cflow_cflow_sysuptime":%q,"cflow_cflow_unix_secs":%q,"cflow_cflow_sequence":%q,"cflow_cflow_source_id":%q,`+
+		`"text":"FlowSet 1 [id=256] (1 flows)","text":["Flow 1"],"cflow_cflow_srcaddr":"10.0.0.1","cflow_cflow_dstaddr":"10.0.1.1","cflow_cflow_srcport":"1000","cflow_cflow_dstport":"80"%s}}}`+"\n",
+		frame, h["cflow_cflow_version"], h["cflow_cflow_sysuptime"], h["cflow_cflow_unix_secs"], h["cflow_cflow_sequence"], h["cflow_cflow_source_id"], record)
+}
+
+func readEK(t *testing.T, text string) ([]flow.Record, *flow.Tally, error) {
+	t.Helper()
+	r, err := NewReader(context.Background(), strings.NewReader(text), KindEK, "t.ek", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs, err := flow.ReadAll(r)
+	return recs, r.Tally(), err
+}
+
+func TestEKHeaderFieldsThatDoNotReadAndRepeatedFramesAreRefused(t *testing.T) {
+	const tail = ": the export is damaged or was edited; export the packets again"
+	good := ekDoc(1, nil, "")
+	// The second packet's document is line 4; it starts after the first
+	// pair and its index line.
+	at := fmt.Sprintf("t.ek line 4 (byte %d) (frame 2), ", len(good)+len(ekIndex))
+	for _, tc := range []struct {
+		name, field, value, want string
+	}{
+		{"an uptime that is not a number", "cflow_cflow_sysuptime", "abc", `"abc" is not a system uptime in seconds (0 to 4294967.295)`},
+		{"an uptime past 2^32 ms", "cflow_cflow_sysuptime", "4294967.296", `"4294967.296" is not a system uptime in seconds (0 to 4294967.295)`},
+		{"a domain past 32 bits", "cflow_cflow_source_id", "4294967296", `"4294967296" is not an observation domain id (0 to 4294967295)`},
+		{"a negative domain", "cflow_cflow_source_id", "-310", `"-310" is not an observation domain id (0 to 4294967295)`},
+		{"a sequence number that is not a number", "cflow_cflow_sequence", "x", `"x" is not a sequence number (0 to 4294967295)`},
+		{"a version that is not a number", "cflow_cflow_version", "x", `"x" is not a NetFlow version number`},
+		{"an export time that is not a number", "cflow_cflow_unix_secs", "x", `"x" is not an export time in epoch seconds (0 to 4294967295)`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			recs, _, err := readEK(t, good+ekDoc(2, map[string]string{tc.field: tc.value}, "")+ekDoc(3, nil, ""))
+			want := at + tc.field + ": " + tc.want + tail
+			if err == nil || err.Error() != want {
+				t.Errorf("error\n %v\nwant\n %s", err, want)
+			}
+			if len(recs) != 1 || recs[0].Frame != 1 {
+				t.Errorf("%d records, want the one of frame 1", len(recs))
+			}
+		})
+	}
+	// Line 6, after two pairs and an index line.
+	recs, _, err := readEK(t, ekDoc(1, nil, "")+ekDoc(2, nil, "")+ekDoc(1, nil, ""))
+	want := fmt.Sprintf("t.ek line 6 (byte %d) (frame 1): comes after frame 2: frame numbers do not increase within one input, so it holds the same packets twice (two exports joined into one file, or packets exported twice?) or out of order; export the packets once, in capture order", 2*len(good)+len(ekIndex))
+	if err == nil || err.Error() != want || len(recs) != 2 || !errors.Is(err, tshark.ErrFrameOrder) {
+		t.Errorf("%d records, error\n %v\nwant\n %s", len(recs), err, want)
+	}
+}
+
+func TestEKRecordFieldsThatDoNotReadAreNotedAsInJSON(t *testing.T) {
+	long := strings.Repeat("9", 1000)
+	recs, tl, err := readEK(t, ekDoc(1, nil, `,"cflow_cflow_packets":"`+long+`"`)+
+		strings.Replace(ekDoc(2, nil, ""), `"cflow_cflow_dstport":"80"`, `"cflow_cflow_dstport":"http"`, 1))
+	if err != nil || len(recs) != 2 {
+		t.Fatalf("%d records, error %v", len(recs), err)
+	}
+	want := []string{`bad field value: first at t.ek frame 1 field cflow_cflow_packets: "` + strings.Repeat("9", 80) + `"… (1000 bytes) is not a number from 0 to 18446744073709551615`}
+	if !slices.Equal(tl.Notes, want) || recs[0].Packets != 0 || recs[1].DstPort != 0 {
+		t.Errorf("notes %q, packets %d, dst port %d; want %q", tl.Notes, recs[0].Packets, recs[1].DstPort, want)
+	}
+	bad := 0
+	for _, d := range tl.Domains {
+		bad += d.Errors["bad field value"]
+	}
+	if bad != 2 {
+		t.Errorf("%d bad field values counted, want 2", bad)
 	}
 }
 
