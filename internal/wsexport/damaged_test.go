@@ -1,7 +1,9 @@
 package wsexport
 
 import (
+	"bytes"
 	"context"
+	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -260,6 +262,124 @@ func TestEKRecordFieldsThatDoNotReadAreNotedAsInJSON(t *testing.T) {
 	}
 	if bad != 2 {
 		t.Errorf("%d bad field values counted, want 2", bad)
+	}
+}
+
+// cutUserCSV writes the analyst's CSV with its rows changed by edit.
+func cutUserCSV(t *testing.T, edit func(rows [][]string) [][]string) string {
+	t.Helper()
+	f, err := os.Open(userExport(t, "c2p1med01.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rows, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	w := csv.NewWriter(&b)
+	w.WriteAll(edit(rows))
+	path := filepath.Join(t.TempDir(), "c2p1med01.csv")
+	os.WriteFile(path, b.Bytes(), 0o644)
+	return path
+}
+
+// c2p1med01.csv has 17 columns and 137 frames, numbered 1..137 on lines
+// 2..138; frame 1 has flow records.
+func TestCSVRowsCutShortOrRepeatedAreRefused(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		edit func([][]string) [][]string
+		want string // after the path
+	}{
+		{"a data row cut to 12 cells", func(rows [][]string) [][]string {
+			rows[1] = rows[1][:12]
+			return rows
+		}, " line 2 (frame 1): 12 cells, the header (line 1) has 17: the line was cut or damaged (Wireshark writes every cell of every row); export the packets again"},
+		{"every row cut to 5 cells", func(rows [][]string) [][]string {
+			for i := range rows[1:] {
+				rows[i+1] = rows[i+1][:5]
+			}
+			return rows
+		}, " line 2 (frame 1): 5 cells, the header (line 1) has 17: the line was cut or damaged (Wireshark writes every cell of every row); export the packets again"},
+		{"a row with a cell more", func(rows [][]string) [][]string {
+			rows[3] = append(rows[3], "x")
+			return rows
+		}, " line 4 (frame 3): 18 cells, the header (line 1) has 17: a cell holds an unquoted delimiter, which shifts every later column; export the packets again, or save the sheet as CSV again from Excel"},
+		{"every row twice", func(rows [][]string) [][]string {
+			return append(rows, rows[1:]...)
+		}, " line 139 (frame 1): comes after frame 137: frame numbers do not increase within one input, so it holds the same packets twice (two exports joined into one file, or packets exported twice?) or out of order; export the packets once, in capture order; if the rows were sorted, sort them by No. again"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := cutUserCSV(t, tc.edit)
+			_, _, err := readErr(t, path, Options{})
+			if err == nil || err.Error() != path+tc.want {
+				t.Errorf("error\n %v\nwant\n %s", err, path+tc.want)
+			}
+		})
+	}
+	// Trailing empty cells and rows of blank cells carry nothing: read.
+	path := cutUserCSV(t, func(rows [][]string) [][]string {
+		rows[1] = append(rows[1], "", "")
+		return append(rows, []string{"", ""})
+	})
+	if recs, _, err := readErr(t, path, Options{}); err != nil || len(recs) != 1353 {
+		t.Errorf("%d records, error %v; want the file's 1353", len(recs), err)
+	}
+}
+
+func TestCSVListsExcelFormattedAsNumbersAreRefused(t *testing.T) {
+	head := `"No.","Source","Observation Domain Id","DstAddr","DstPort","Packets"` + "\n"
+	for _, tc := range []struct {
+		name, row, want string
+	}{
+		{"a zero-padded group in a port list", csvRow("1", "192.0.2.1", "310", "1.2.3.4,1.2.3.5,1.2.3.6", "443,525,004", "1,2,3"),
+			`t.csv line 2 (frame 1), DstPort: a comma-joined list was turned into a number by Excel: entry 3 "004" of "443,525,004" has a leading zero, which Wireshark never writes: Excel wrote the list back as one number with thousands separators. Open the CSV in Excel with every column typed as Text (Data > From Text/CSV > Transform Data, or the Text Import Wizard), or give nftimediff the CSV itself`},
+		{"a zero-padded group in a counter list", csvRow("1", "192.0.2.1", "310", "1.2.3.4,1.2.3.5,1.2.3.6", "443,80,53", "1,000,000"),
+			`t.csv line 2 (frame 1), Packets: a comma-joined list was turned into a number by Excel: entry 2 "000" of "1,000,000" has a leading zero`},
+		{"a counter in Excel's exponent form", csvRow("1", "192.0.2.1", "310", "1.2.3.4", "443", "1.23457E+11"),
+			`t.csv line 2 (frame 1), Packets: entry 1: "1.23457E+11" is not a packet count`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, _, err := readCSV(t, head+tc.row, Options{})
+			if err == nil || !strings.HasPrefix(err.Error(), tc.want) {
+				t.Errorf("error\n %v\nwant one starting\n %s", err, tc.want)
+			}
+		})
+	}
+	// A port 0 is a port, not a padded group.
+	recs, _, err := readCSV(t, head+csvRow("1", "192.0.2.1", "310", "1.2.3.4,1.2.3.5", "0,80", "1,2"), Options{})
+	if err != nil || len(recs) != 2 || recs[0].DstPort != 0 || recs[1].DstPort != 80 {
+		t.Errorf("%d records, error %v", len(recs), err)
+	}
+}
+
+func TestMessagesNameStandardInputAsTheReadmeSays(t *testing.T) {
+	for _, tc := range []struct {
+		name, content, want string
+	}{
+		{"CSV", csvHead + csvRow("1", "", "probe1.example", "", "CFLOW", "", "320", "80", "1.1.1.1", "", ""),
+			`- (standard input) line 2 (frame 1), Source: "probe1.example" is not an IP address`},
+		{"EK", ekDoc(1, nil, "") + ekDoc(1, nil, ""), fmt.Sprintf("- (standard input) line 4 (byte %d) (frame 1): appears twice in a row", len(ekDoc(1, nil, ""))+len(ekIndex))},
+		{"JSON", `[{"_source":{"layers":{"frame":{"frame.number":"1"}}}}]x`, "- (standard input) (after frame 1): JSON output byte 55"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			recs, _, err := readErr(t, "-", Options{Stdin: strings.NewReader(tc.content)})
+			if err == nil || !strings.HasPrefix(err.Error(), tc.want) {
+				t.Errorf("error\n %v\nwant one starting\n %s", err, tc.want)
+			}
+			for _, r := range recs {
+				if r.File != "-" {
+					t.Errorf("record file %q, want -", r.File)
+				}
+			}
+		})
+	}
+	// Notes too.
+	_, tl, err := readErr(t, "-", Options{Stdin: strings.NewReader(ekDoc(1, nil, `,"cflow_cflow_protocol":"tcp"`))})
+	if err != nil || len(tl.Notes) != 1 || !strings.HasPrefix(tl.Notes[0], "bad field value: first at - (standard input) frame 1 field cflow_cflow_protocol") {
+		t.Errorf("error %v, notes %q", err, tl.Notes)
 	}
 }
 
