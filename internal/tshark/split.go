@@ -180,12 +180,31 @@ func (s *splitter) next() ([]byte, error) {
 		s.start++
 		s.off++
 		s.closed = true
-		return nil, io.EOF
+		return nil, s.afterArray()
 	}
 	if c == ',' {
 		return nil, s.syntaxError("unexpected ','")
 	}
 	return s.element()
+}
+
+// afterArray checks what follows the closing bracket: only white space may. A
+// second array or anything else (two exports joined into one file, a tool's
+// message appended) would otherwise be dropped without a word. It returns
+// io.EOF when the stream is clean.
+func (s *splitter) afterArray() error {
+	c, ok := s.skipSpace()
+	if ok {
+		what := fmt.Sprintf("%q", c)
+		if c == '[' {
+			what = "a second packet array (two exports joined into one file?)"
+		}
+		return s.syntaxError("data after the packet array's closing ']': %s; only white space may follow it", what)
+	}
+	if s.rerr != nil {
+		return fmt.Errorf("reading JSON output: %w", s.rerr)
+	}
+	return io.EOF
 }
 
 // element scans one value starting at s.start.

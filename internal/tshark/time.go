@@ -102,7 +102,7 @@ func ParseTime(s string) (flow.Instant, error) {
 		}
 		return parseEpoch(s)
 	}
-	return 0, fmt.Errorf("%w: %q", errTime, s)
+	return 0, fmt.Errorf("%w: %s", errTime, Quote(s))
 }
 
 var months = [12]string{"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"}
@@ -110,7 +110,7 @@ var months = [12]string{"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", 
 // parseDisplay parses "Nov 14, 2023 22:13:10.123000000 UTC" (also "Jan  1, 1970 ...").
 func parseDisplay(s string) (flow.Instant, error) {
 	bad := func(why string) (flow.Instant, error) {
-		return 0, fmt.Errorf("%w: %q: %s", errTime, s, why)
+		return 0, fmt.Errorf("%w: %s: %s", errTime, Quote(s), why)
 	}
 	if len(s) < 12 {
 		return bad("too short")
@@ -154,7 +154,7 @@ func parseDisplay(s string) (flow.Instant, error) {
 // parseISO parses "2023-11-14T22:13:10.123000000Z" (also "+00:00").
 func parseISO(s string) (flow.Instant, error) {
 	bad := func(why string) (flow.Instant, error) {
-		return 0, fmt.Errorf("%w: %q: %s", errTime, s, why)
+		return 0, fmt.Errorf("%w: %s: %s", errTime, Quote(s), why)
 	}
 	year, _, ok := digits(s, 0, 4, 4)
 	mon, _, ok2 := digits(s, 5, 2, 2)
@@ -215,7 +215,7 @@ func clock(s string, p, year, mon, day int) (flow.Instant, string, error) {
 func parseEpoch(s string) (flow.Instant, error) {
 	d, err := ParseSeconds(s)
 	if err != nil {
-		return 0, fmt.Errorf("%w: %q: not epoch seconds", errTime, s)
+		return 0, fmt.Errorf("%w: %s: not epoch seconds", errTime, Quote(s))
 	}
 	return flow.Instant(d), nil
 }
@@ -230,19 +230,19 @@ func ParseSeconds(s string) (time.Duration, error) {
 	}
 	secs, p, ok := digits(s, p, 1, 11)
 	if !ok {
-		return 0, fmt.Errorf("%w: %q: not seconds", errTime, s)
+		return 0, fmt.Errorf("%w: %s: not seconds", errTime, Quote(s))
 	}
 	ns := 0
 	if p < len(s) && s[p] == '.' {
 		var n int
 		ns, n, ok = fraction(s, p+1)
 		if !ok {
-			return 0, fmt.Errorf("%w: %q: bad fraction", errTime, s)
+			return 0, fmt.Errorf("%w: %s: bad fraction", errTime, Quote(s))
 		}
 		p += 1 + n
 	}
 	if p != len(s) || secs > 9_000_000_000 {
-		return 0, fmt.Errorf("%w: %q: not seconds", errTime, s)
+		return 0, fmt.Errorf("%w: %s: not seconds", errTime, Quote(s))
 	}
 	d := time.Duration(secs)*time.Second + time.Duration(ns)
 	if neg {

@@ -4,8 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net/netip"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -78,12 +78,17 @@ type Walker struct {
 	pkt     packet
 	pending []pendingRec
 
-	at       int64 // stream offset of the element being walked
+	label    string // how notes and errors name the input (InputName of File)
+	at       int64  // stream offset of the element being walked
 	seqs     map[tmplKey]*seqState
-	undec    map[tmplKey]*undecoded // data sets tshark had no template for
+	undec    UndecodedSets[tmplKey] // data sets tshark had no template for
+	ports    UndecodedPorts         // UDP packets that look like exports but were not decoded
 	noFrame  bool                   // the "no frame layer" note was given
 	noSource bool                   // the "no exporter address" note was given
 	finished bool
+	prev     uint32 // frame number of the previous packet
+	hasPrev  bool
+	perr     error // the packet being walked cannot be read (a header field): its records are dropped
 }
 
 // seqState is what one transport stream's sequence numbers (exporter and
@@ -91,15 +96,6 @@ type Walker struct {
 type seqState struct {
 	next  uint32 // sequence number the next message should carry
 	known bool   // false before the first message and after one whose record count is unknown
-}
-
-// undecoded counts the data sets of one template key that tshark could
-// not decode for want of a template.
-type undecoded struct {
-	sets       int
-	firstFrame uint32
-	later      bool // the template arrived after them (tshark -2 would decode them)
-	tooMany    bool // the template had more fields than tshark's cflow.max_template_fields
 }
 
 // state is what a walker remembers across packets (and the Source across files).
@@ -158,6 +154,10 @@ type packet struct {
 	hasFrame         bool   // the packet has a frame layer with frame.number
 	msgRecords       uint32 // data records (options records included) of the message being walked
 	msgUnknown       bool   // the message has sets whose record count is unknown
+	hasCflow         bool   // the packet has a cflow layer
+	udp              bool   // the packet has a udp layer with both ports (udpSrc, udpDst)
+	udpSrc, udpDst   uint16
+	payload          string // udp.payload or data.data (hex), for packets without cflow
 }
 
 // Walk returns a Walker reading the JSON array from r.
@@ -173,7 +173,7 @@ func walk(r io.Reader, opt WalkOptions, st *state) *Walker {
 	if opt.File != "" {
 		t.Inputs = []string{opt.File}
 	}
-	w := &Walker{opt: opt, st: st, tally: t}
+	w := &Walker{opt: opt, st: st, tally: t, label: InputName(opt.File)}
 	if r != nil {
 		w.sp = newSplitter(r)
 	}
@@ -261,13 +261,14 @@ func (w *Walker) Read() (flow.Record, error) {
 			continue
 		}
 		if err != nil {
-			w.err = &WalkError{File: w.opt.File, After: w.lastFrame(), Err: err}
+			w.err = &WalkError{File: w.label, After: w.lastFrame(), Err: err}
 			continue
 		}
 		w.elems++
 		w.at = at
 		if err := w.packet(el); err != nil {
 			w.err = err
+			w.queue = w.queue[:0] // nothing of a packet that cannot be read
 		}
 	}
 	r := w.queue[w.qi]
@@ -333,40 +334,76 @@ func (w *Walker) packet(el []byte) error {
 	doc := gjson.Parse(s)
 	after := w.lastFrame()
 	if !doc.IsObject() {
-		return &WalkError{File: w.opt.File, After: after, Err: fmt.Errorf("%w: packet %d at byte %d is not an object", ErrBadJSON, w.elems, w.at)}
+		return &WalkError{File: w.label, After: after, Err: fmt.Errorf("%w: packet %d at byte %d is not an object", ErrBadJSON, w.elems, w.at)}
 	}
 	if !gjson.Valid(s) {
-		return &WalkError{File: w.opt.File, After: after, Err: fmt.Errorf("%w: packet %d at byte %d (%d bytes) is not valid JSON", ErrBadJSON, w.elems, w.at, len(el))}
+		return &WalkError{File: w.label, After: after, Err: fmt.Errorf("%w: packet %d at byte %d (%d bytes) is not valid JSON", ErrBadJSON, w.elems, w.at, len(el))}
 	}
 	w.pkt = packet{frame: w.elems}
+	w.perr = nil
 	layers := doc.Get("_source.layers")
 	if !layers.IsObject() {
-		return &WalkError{File: w.opt.File, After: after, Field: "_source.layers", Err: fmt.Errorf("%w: packet %d at byte %d has no _source.layers", ErrBadJSON, w.elems, w.at)}
+		return &WalkError{File: w.label, After: after, Field: "_source.layers", Err: fmt.Errorf("%w: packet %d at byte %d has no _source.layers", ErrBadJSON, w.elems, w.at)}
 	}
+	// The frame number first: a packet out of order is refused before any
+	// of its records is made.
+	if fr := layers.Get("frame"); fr.IsObject() {
+		w.frameLayer(fr)
+		if w.perr != nil {
+			return w.perr
+		}
+	}
+	if w.hasPrev && w.pkt.frame <= w.prev {
+		return &WalkError{File: w.label, Frame: w.pkt.frame, Err: FrameOrderError(w.prev, w.pkt.frame)}
+	}
+	w.prev, w.hasPrev = w.pkt.frame, true
 	w.tally.Frames++
 	layers.ForEach(func(k, v gjson.Result) bool {
-		w.layer(k.Str, v)
+		if k.Str != "frame" {
+			w.layer(k.Str, v)
+		}
 		return true
 	})
+	if w.perr != nil {
+		return w.perr
+	}
+	if p := &w.pkt; !p.hasCflow && p.udp {
+		w.ports.Packet(p.udpSrc, p.udpDst, p.payload)
+	}
 	if !w.pkt.hasFrame && !w.noFrame {
 		w.noFrame = true
 		w.tally.Notes = append(w.tally.Notes, fmt.Sprintf(
-			"%s has no frame layer (exported with -J without frame?): frame numbers are packet positions in the export and capture times are unknown; export with the frame layer (tshark -T json without -J, or -J \"frame ip ipv6 cflow\") to have them", w.opt.File))
+			"%s has no frame layer (exported with -J without frame?): frame numbers are packet positions in the export and capture times are unknown; export with the frame layer (tshark -T json without -J, or -J \"frame ip ipv6 cflow\") to have them", w.label))
 	}
 	return nil
+}
+
+// fail records the first reason why the packet being walked cannot be read.
+func (w *Walker) fail(field string, err error) {
+	if w.perr == nil {
+		w.perr = &WalkError{File: w.label, Frame: w.pkt.frame, Field: field, Err: err}
+	}
 }
 
 // layer handles one protocol layer of a packet, in order.
 func (w *Walker) layer(key string, v gjson.Result) {
 	switch key {
-	case "frame":
-		w.frameLayer(v)
 	case "ip":
 		w.addrLayer(v, "ip.src", "ip.dst")
 	case "ipv6":
 		w.addrLayer(v, "ipv6.src", "ipv6.dst")
 	case "udp":
 		w.portLayer(v, "udp.srcport", "udp.dstport")
+		w.pkt.udp = w.pkt.hasPorts
+		w.pkt.udpSrc, w.pkt.udpDst = w.pkt.srcPort, w.pkt.dstPort
+		if pl := v.Get(`udp\.payload`); pl.Exists() {
+			w.pkt.payload = text(pl)
+		}
+	case "data":
+		// Payload no dissector claimed (tshark versions without udp.payload).
+		if w.pkt.payload == "" {
+			w.pkt.payload = text(v.Get(`data\.data`))
+		}
 	case "tcp":
 		w.portLayer(v, "tcp.srcport", "tcp.dstport")
 	case "sctp":
@@ -376,6 +413,7 @@ func (w *Walker) layer(key string, v gjson.Result) {
 			w.note("malformed export packet", "", nil)
 		}
 	case "cflow":
+		w.pkt.hasCflow = true
 		if !w.pkt.hasPorts && w.opt.FramePorts != nil {
 			if s, d, ok := w.opt.FramePorts(w.pkt.frame); ok {
 				w.pkt.srcPort, w.pkt.dstPort, w.pkt.hasPorts = s, d, true
@@ -398,9 +436,14 @@ func (w *Walker) frameLayer(v gjson.Result) {
 	v.ForEach(func(k, v gjson.Result) bool {
 		switch k.Str {
 		case "frame.number":
-			if n, err := strconv.ParseUint(text(v), 10, 32); err == nil {
-				w.pkt.frame, w.pkt.hasFrame = uint32(n), true
+			n, err := strconv.ParseUint(text(v), 10, 32)
+			if err != nil || n == 0 {
+				// Named by its position: it has no frame number.
+				w.perr = &WalkError{File: w.label, After: w.prev, Field: k.Str, Err: fmt.Errorf(
+					"packet %d at byte %d: %s is not a frame number (1 to 4294967295)%s", w.elems, w.at, Quote(text(v)), damaged)}
+				return false
 			}
+			w.pkt.frame, w.pkt.hasFrame = uint32(n), true
 		case "frame.time_epoch":
 			s := text(v)
 			t, err := ParseTime(s)
@@ -465,7 +508,7 @@ func (w *Walker) note(kind, field string, err error) {
 	}
 	if !w.st.notes[kind] {
 		w.st.notes[kind] = true
-		msg := fmt.Sprintf("%s: first at %s frame %d", kind, w.opt.File, w.pkt.frame)
+		msg := fmt.Sprintf("%s: first at %s frame %d", kind, w.label, w.pkt.frame)
 		if field != "" {
 			msg += " field " + field
 		}
@@ -486,22 +529,30 @@ func (w *Walker) cflow(v gjson.Result) {
 		w.noSource = true
 		if w.opt.Export {
 			w.tally.Notes = append(w.tally.Notes, fmt.Sprintf(
-				"%s has no ip/ipv6 layer (exported with -J cflow?): the exporter address is unknown (records carry none); export with the ip and ipv6 layers (tshark -T json without -J, or -J \"frame ip ipv6 cflow\")", w.opt.File))
+				"%s has no ip/ipv6 layer (exported with -J cflow?): the exporter address is unknown (records carry none); export with the ip and ipv6 layers (tshark -T json without -J, or -J \"frame ip ipv6 cflow\")", w.label))
 		} else {
 			w.tally.Notes = append(w.tally.Notes, fmt.Sprintf(
-				"%s: the export packets carry no IP header (a raw IPFIX file has none): the exporter address is unknown (records carry none)", w.opt.File))
+				"%s: the export packets carry no IP header (a raw IPFIX file has none): the exporter address is unknown (records carry none)", w.label))
 		}
 	}
 	var stamp string
 	v.ForEach(func(k, v gjson.Result) bool {
 		key := k.Str
 		if strings.HasPrefix(key, "cflow.") {
+			// The header decides the domain (the side of every record),
+			// the version and every v9 start time. tshark prints these
+			// fields as decimal numbers, so one that does not read is a
+			// damaged or edited file: refused, never zeroed or clamped.
 			switch key {
 			case "cflow.version":
-				n, _ := strconv.ParseUint(text(v), 10, 8)
-				p.version = uint8(n)
+				if n, ok := w.headerUint(key, text(v), 8, "a NetFlow version number"); ok {
+					p.version = uint8(n)
+				}
 			case "cflow.sysuptime":
-				if d, err := ParseSeconds(text(v)); err == nil {
+				d, err := ParseSeconds(text(v))
+				if err != nil || d < 0 || d/time.Millisecond > math.MaxUint32 {
+					w.fail(key, fmt.Errorf("%s is not a system uptime in seconds (0 to 4294967.295)%s", Quote(text(v)), damaged))
+				} else {
 					p.sysUptime = uint32(d / time.Millisecond)
 				}
 			case "cflow.timestamp":
@@ -509,21 +560,23 @@ func (w *Walker) cflow(v gjson.Result) {
 			case "cflow.timestamp_tree":
 				v.ForEach(func(k, v gjson.Result) bool {
 					if k.Str == "cflow.unix_secs" || k.Str == "cflow.exporttime" {
-						if n, err := strconv.ParseUint(text(v), 10, 32); err == nil {
+						if n, ok := w.headerUint(k.Str, text(v), 32, "an export time in epoch seconds (0 to 4294967295)"); ok {
 							p.exportSecs, p.hasExport = uint32(n), true
 						}
 					}
 					return true
 				})
 			case "cflow.sequence":
-				n, _ := strconv.ParseUint(text(v), 10, 32)
-				p.sequence = uint32(n)
+				if n, ok := w.headerUint(key, text(v), 32, "a sequence number (0 to 4294967295)"); ok {
+					p.sequence = uint32(n)
+				}
 			case "cflow.source_id", "cflow.od_id":
 				// cflow.od_id also names IE 149 inside records; only the
 				// header's, before the first set, is the message's domain.
 				if !p.headerDone {
-					n, _ := strconv.ParseUint(text(v), 10, 32)
-					p.domain = uint32(n)
+					if n, ok := w.headerUint(key, text(v), 32, "an observation domain id (0 to 4294967295)"); ok {
+						p.domain = uint32(n)
+					}
 				}
 			}
 			return true
@@ -548,6 +601,20 @@ func (w *Walker) cflow(v gjson.Result) {
 	}
 	w.resolvePending()
 	w.checkSequence()
+}
+
+// damaged ends the message about a header field that does not read.
+const damaged = ": the export is damaged or was edited; export the packets again"
+
+// headerUint reads an unsigned header field of at most bits bits; a value
+// that does not read stops the packet (fail) with what it should have been.
+func (w *Walker) headerUint(key, v string, bits int, what string) (uint64, bool) {
+	n, err := strconv.ParseUint(v, 10, bits)
+	if err != nil {
+		w.fail(key, fmt.Errorf("%s is not %s%s", Quote(v), what, damaged))
+		return 0, false
+	}
+	return n, true
 }
 
 // maxSeqGap is the largest forward jump of a sequence number counted as
@@ -641,8 +708,13 @@ func (w *Walker) header(stamp string) {
 	p := &w.pkt
 	p.headerDone = true
 	if !p.hasExport && stamp != "" {
-		if t, err := w.opt.ParseTime(stamp); err == nil {
-			p.exportSecs, p.hasExport = uint32(t/flow.Instant(time.Second)), true
+		// Only the display string (no cflow.timestamp_tree): it must read.
+		t, err := w.opt.ParseTime(stamp)
+		secs := int64(t / flow.Instant(time.Second))
+		if err != nil || secs < 0 || secs > math.MaxUint32 {
+			w.fail("cflow.timestamp", fmt.Errorf("%s is not an export time%s", Quote(stamp), damaged))
+		} else {
+			p.exportSecs, p.hasExport = uint32(secs), true
 		}
 	}
 	p.exportTime = flow.Instant(int64(p.exportSecs) * int64(time.Second))
@@ -810,23 +882,14 @@ func (w *Walker) templateSet(v gjson.Result) {
 			return true
 		})
 		key := w.tmplKey(id)
-		if u := w.undec[key]; u != nil {
-			u.later = true
-			u.tooMany = u.tooMany || tooMany
-		}
+		w.undec.Template(key, tooMany)
 		if tooMany {
 			if w.st.templates[key] == nil {
 				w.st.templates[key] = &tmplInfo{tooMany: true, frame: w.pkt.frame}
 			}
 			if !w.st.notes["too many fields"] {
 				w.st.notes["too many fields"] = true
-				advice := "read the capture as it is (nftimediff runs tshark with -o cflow.max_template_fields:0)"
-				if w.opt.Export {
-					advice = "export the packets again from the capture with tshark -o cflow.max_template_fields:0 (0: no limit; in Wireshark the CFLOW protocol preference of that name), or give nftimediff the capture itself"
-				}
-				w.tally.Notes = append(w.tally.Notes, fmt.Sprintf(
-					"%s frame %d: template %d has %s fields, more than tshark's limit (cflow.max_template_fields, default 60): tshark did not use it, so its data sets are undecodable; %s",
-					w.opt.File, w.pkt.frame, id, count, advice))
+				w.tally.Notes = append(w.tally.Notes, TooManyFieldsNote(w.label, w.pkt.frame, id, count, w.opt.Export))
 			}
 			return true
 		}
@@ -852,79 +915,19 @@ func (w *Walker) undecodable(id uint16, noTemplate bool) {
 		return
 	}
 	k := w.tmplKey(id)
-	if w.undec == nil {
-		w.undec = map[tmplKey]*undecoded{}
-	}
-	u := w.undec[k]
-	if u == nil {
-		u = &undecoded{firstFrame: w.pkt.frame}
-		w.undec[k] = u
-	}
-	u.sets++
-	if t := w.st.templates[k]; t != nil && t.tooMany {
-		u.tooMany = true
-	}
+	t := w.st.templates[k]
+	w.undec.Data(k, id, w.pkt.frame, t != nil && t.tooMany)
 }
 
 // finish adds the notes that need the whole stream: what to do about data
-// sets tshark had no template for.
+// sets tshark had no template for, and about UDP ports not decoded.
 func (w *Walker) finish() {
 	if w.finished {
 		return
 	}
 	w.finished = true
-	var before, missing []*undecoded
-	var beforeIDs, missingIDs []uint16
-	for k, u := range w.undec {
-		switch {
-		case u.tooMany:
-			// said when the template was seen
-		case u.later:
-			before, beforeIDs = append(before, u), append(beforeIDs, k.id)
-		default:
-			missing, missingIDs = append(missing, u), append(missingIDs, k.id)
-		}
-	}
-	describe := func(us []*undecoded, ids []uint16) (int, uint32, string) {
-		n, first := 0, uint32(0)
-		for _, u := range us {
-			n += u.sets
-			if first == 0 || u.firstFrame < first {
-				first = u.firstFrame
-			}
-		}
-		slices.Sort(ids)
-		ids = slices.Compact(ids)
-		var b strings.Builder
-		if len(ids) == 1 {
-			b.WriteString("template ")
-		} else {
-			b.WriteString("templates ")
-		}
-		for i, id := range ids {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			b.WriteString(strconv.Itoa(int(id)))
-		}
-		return n, first, b.String()
-	}
-	if len(before) > 0 {
-		n, first, ids := describe(before, beforeIDs)
-		advice := "read the capture with --two-pass always"
-		if w.opt.Export {
-			advice = "export the packets again from the capture with tshark's two passes (tshark -2 -T json ...), or give nftimediff the capture itself"
-		}
-		w.tally.Notes = append(w.tally.Notes, fmt.Sprintf(
-			"%s: %s of %s (first at frame %d) came before the template and could not be decoded in one pass; %s",
-			w.opt.File, count(n, "data set", "data sets"), ids, first, advice))
-	}
-	if len(missing) > 0 && w.opt.Export {
-		n, first, ids := describe(missing, missingIDs)
-		w.tally.Notes = append(w.tally.Notes, fmt.Sprintf(
-			"%s: %s of %s (first at frame %d) could not be decoded: the export holds no template for them; export every packet of the capture (the template packets too), or give nftimediff the capture itself",
-			w.opt.File, count(n, "data set", "data sets"), ids, first))
-	}
+	w.tally.Notes = append(w.tally.Notes, w.undec.Notes(w.label, w.opt.Export)...)
+	w.tally.Notes = append(w.tally.Notes, w.ports.Notes(w.label, w.opt.Export)...)
 }
 
 // fields of one data record, first occurrence of each.
@@ -1000,7 +1003,7 @@ func (f *fields) addr(dst *netip.Addr, bit uint64, key string, v string) {
 	a, err := netip.ParseAddr(v)
 	if err != nil {
 		if f.seen&bit == 0 {
-			f.bad(key, err)
+			f.bad(key, fmt.Errorf("%s is not an IP address", Quote(v)))
 		}
 	} else if PreferAddr(*dst, a) {
 		*dst = a
@@ -1011,7 +1014,7 @@ func (f *fields) addr(dst *netip.Addr, bit uint64, key string, v string) {
 func (f *fields) uint(key string, v string, bits int) (uint64, bool) {
 	n, err := strconv.ParseUint(v, 10, bits)
 	if err != nil {
-		f.bad(key, err)
+		f.bad(key, fmt.Errorf("%s is not a number from 0 to %d", Quote(v), uint64(1)<<bits-1))
 		return 0, false
 	}
 	return n, true

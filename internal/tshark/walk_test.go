@@ -304,6 +304,20 @@ func TestWalkErrors(t *testing.T) {
 		{"a balanced packet that is not JSON is refused, not half read, with its byte",
 			"[" + frame7 + `,{"_source":{"layers":{"cflow":{"cflow.version" "10"}}}}]`,
 			"in.json (after frame 7): not tshark -T json output: packet 2 at byte 55 (55 bytes) is not valid JSON"},
+		// "[" + frame7 + "]\n" is 56 bytes: what follows starts at byte 56.
+		{"two exports joined into one file are refused at the byte where the second begins",
+			"[" + frame7 + "]\n[" + frame7 + "]\n",
+			"in.json (after frame 7): JSON output byte 56: data after the packet array's closing ']': a second packet array (two exports joined into one file?); only white space may follow it"},
+		{"text after the array is refused at its byte", "[" + frame7 + "]\nGARBAGE{{{\n",
+			"in.json (after frame 7): JSON output byte 56: data after the packet array's closing ']': 'G'; only white space may follow it"},
+		{"two empty arrays are refused", "[][]",
+			"in.json: JSON output byte 2: data after the packet array's closing ']': a second packet array (two exports joined into one file?); only white space may follow it"},
+		{"a packet repeated is refused with its frame", "[" + frame7 + "," + frame7 + "]",
+			"in.json frame 7: appears twice in a row: frame numbers do not increase within one input, so it holds the same packets twice (two exports joined into one file, or packets exported twice?) or out of order; export the packets once, in capture order"},
+		{"a frame number going back is refused with both frames", "[" + frame7 + "," + strings.Replace(frame7, `"7"`, `"3"`, 1) + "]",
+			"in.json frame 3: comes after frame 7: frame numbers do not increase within one input, so it holds the same packets twice (two exports joined into one file, or packets exported twice?) or out of order; export the packets once, in capture order"},
+		{"a frame number that does not read names the packet's position", "[" + frame7 + "," + strings.Replace(frame7, `"7"`, `"7x"`, 1) + "]",
+			`in.json (after frame 7) field frame.number: packet 2 at byte 55: "7x" is not a frame number (1 to 4294967295): the export is damaged or was edited; export the packets again`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := flow.ReadAll(Walk(strings.NewReader(tc.doc), WalkOptions{File: "in.json"}))
@@ -315,7 +329,8 @@ func TestWalkErrors(t *testing.T) {
 }
 
 func TestWalkEmptyArrayIsNoRecords(t *testing.T) {
-	w := Walk(strings.NewReader("[\n\n]\n"), WalkOptions{})
+	// White space after the closing bracket is fine (tshark ends with a newline).
+	w := Walk(strings.NewReader("[\n\n]\n \r\n\t"), WalkOptions{})
 	if _, err := w.Read(); err != io.EOF {
 		t.Fatalf("got %v, want io.EOF", err)
 	}
@@ -522,12 +537,124 @@ func TestWalkNotesWhatAnExportWithoutFrameOrIPLayerLacks(t *testing.T) {
 		t.Errorf("notes\n %q\nwant\n %q", got, want)
 	}
 	// tshark reading a raw IPFIX file (RFC 5655) for Source: no IP header.
-	w = Walk(strings.NewReader(strings.ReplaceAll(doc, `"frame":{"filtered":"frame"}`, `"frame":{"frame.number":"1"}`)), WalkOptions{File: "x.ipfix"})
+	raw := strings.Replace(doc, `"frame":{"filtered":"frame"}`, `"frame":{"frame.number":"1"}`, 1)
+	raw = strings.Replace(raw, `"frame":{"filtered":"frame"}`, `"frame":{"frame.number":"2"}`, 1)
+	w = Walk(strings.NewReader(raw), WalkOptions{File: "x.ipfix"})
 	if _, err := flow.ReadAll(w); err != nil {
 		t.Fatal(err)
 	}
 	want = []string{"x.ipfix: the export packets carry no IP header (a raw IPFIX file has none): the exporter address is unknown (records carry none)"}
 	if got := w.Tally().Notes; !slices.Equal(got, want) {
 		t.Errorf("notes\n %q\nwant\n %q", got, want)
+	}
+}
+
+// v9Packet is one NetFlow v9 export packet with one record, its header
+// fields as tshark prints them (a_nf9_basic's shape); header replaces
+// key=value pairs in it.
+func v9Packet(frame int, header map[string]string) string {
+	h := map[string]string{"cflow.version": "9", "cflow.sysuptime": "3600.000000000", "cflow.unix_secs": "1700000000",
+		"cflow.sequence": "1", "cflow.source_id": "310"}
+	for k, v := range header {
+		h[k] = v
+	}
+	return fmt.Sprintf(`{"_source":{"layers":{"frame":{"frame.number":"%d"},"ip":{"ip.src":"192.0.2.10","ip.dst":"192.0.2.1"},`+
+		`"cflow":{"cflow.version":%q,"cflow.count":"1","cflow.sysuptime":%q,"cflow.timestamp":"Nov 14, 2023 22:13:20.000000000 UTC",`+
+		`"cflow.timestamp_tree":{"cflow.unix_secs":%q,"cflow.unix_nsecs":"0"},"cflow.sequence":%q,"cflow.source_id":%q,`+
+		`"FlowSet 1 [id=256] (1 flows)":{"cflow.flowset_id":"256","Flow 1":{"cflow.srcaddr":"10.0.0.1","cflow.dstaddr":"10.0.1.1",`+
+		`"cflow.timedelta":"1.000000000","cflow.timedelta_tree":{"cflow.timestart":"3590.000000000","cflow.timeend":"3591.000000000"}}}}}}}`,
+		frame, h["cflow.version"], h["cflow.sysuptime"], h["cflow.unix_secs"], h["cflow.sequence"], h["cflow.source_id"])
+}
+
+// A header field that does not read would give every record of the packet a
+// wrong domain, version or start: the walk stops with the field's position,
+// after the records of the packets before it and none of its own.
+func TestWalkRefusesHeaderFieldsThatDoNotRead(t *testing.T) {
+	const tail = ": the export is damaged or was edited; export the packets again"
+	for _, tc := range []struct {
+		name, field, value, want string
+	}{
+		{"an uptime that is not a number", "cflow.sysuptime", "abc", `"abc" is not a system uptime in seconds (0 to 4294967.295)`},
+		{"an uptime in exponent form", "cflow.sysuptime", "1e30", `"1e30" is not a system uptime in seconds (0 to 4294967.295)`},
+		{"an uptime past 2^32 ms", "cflow.sysuptime", "4294967.296", `"4294967.296" is not a system uptime in seconds (0 to 4294967.295)`},
+		{"a negative uptime", "cflow.sysuptime", "-1.000000000", `"-1.000000000" is not a system uptime in seconds (0 to 4294967.295)`},
+		{"a domain past 32 bits is not clamped", "cflow.source_id", "4294967296", `"4294967296" is not an observation domain id (0 to 4294967295)`},
+		{"a negative domain is not zeroed", "cflow.source_id", "-310", `"-310" is not an observation domain id (0 to 4294967295)`},
+		{"a sequence number that is not a number", "cflow.sequence", "x", `"x" is not a sequence number (0 to 4294967295)`},
+		{"a version that is not a number", "cflow.version", "v9", `"v9" is not a NetFlow version number`},
+		{"a version past 8 bits", "cflow.version", "265", `"265" is not a NetFlow version number`},
+		{"an export time with a fraction", "cflow.unix_secs", "1700000000.5", `"1700000000.5" is not an export time in epoch seconds (0 to 4294967295)`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			doc := "[" + v9Packet(1, nil) + "," + v9Packet(2, map[string]string{tc.field: tc.value}) + "," + v9Packet(3, nil) + "]"
+			w := Walk(strings.NewReader(doc), WalkOptions{File: "in.json"})
+			recs, err := flow.ReadAll(w)
+			want := "in.json frame 2 field " + tc.field + ": " + tc.want + tail
+			if err == nil || err.Error() != want {
+				t.Errorf("error\n %v\nwant\n %s", err, want)
+			}
+			if len(recs) != 1 || recs[0].Frame != 1 {
+				t.Errorf("%d records, want the one of frame 1", len(recs))
+			}
+		})
+	}
+	// The largest values that fit are read as they are.
+	doc := "[" + v9Packet(1, map[string]string{"cflow.sysuptime": "4294967.295", "cflow.source_id": "4294967295", "cflow.sequence": "4294967295"}) + "]"
+	recs, err := flow.ReadAll(Walk(strings.NewReader(doc), WalkOptions{File: "in.json"}))
+	if err != nil || len(recs) != 1 || recs[0].SysUptime != 4294967295 || recs[0].Domain != 4294967295 || recs[0].Sequence != 4294967295 {
+		t.Fatalf("%v, %+v", err, recs)
+	}
+}
+
+// The UDP payloads below are tshark's own (-T json, udp.payload) of
+// h_ports.pcap frames 1 (v9) and 2 (IPFIX), sent to port 9995, which tshark
+// does not decode by default, and of v9_srcport53.pcap (v9 from source port
+// 53 to 2055: tshark shows a malformed DNS query).
+const (
+	v9Payload9995    = "00:09:00:02:00:36:ee:80:65:53:f1:00:00:00:00:01:00:00:01:7c:00:00:00:2c:01:00:00:09:00:08:00:04:00:0c:00:04:00:07:00:02:00:0b:00:02:00:04:00:01:00:16:00:04:00:15:00:04:00:02:00:04:00:01:00:04:01:00:00:21:0a:06:00:01:0a:06:01:01:03:e8:00:50:06:00:36:c7:70:00:36:ea:98:00:00:00:01:00:00:00:64"
+	ipfixPayload9995 = "00:0a:00:6d:65:53:f1:00:00:00:00:00:00:00:01:7d:00:02:00:2c:01:00:00:09:00:08:00:04:00:0c:00:04:00:07:00:02:00:0b:00:02:00:04:00:01:00:98:00:08:00:99:00:08:00:02:00:08:00:01:00:08:01:00:00:31:0a:06:00:02:0a:06:01:02:03:e9:00:50:06:00:00:01:8b:cf:e5:44:d8:00:00:01:8b:cf:e5:64:18:00:00:00:00:00:00:00:01:00:00:00:00:00:00:00:64"
+	v9PayloadFrom53  = "00:09:00:02:00:36:ee:80:65:53:f1:00:00:00:00:01:00:00:03:84:00:00:00:28:01:00:00:08:00:08:00:04:00:0c:00:04:00:07:00:02:00:0b:00:02:00:04:00:01:00:16:00:04:00:15:00:04:00:02:00:04:01:00:00:1d:0a:32:00:06:0a:33:00:06:03:ee:01:bb:06:00:36:c7:70:00:36:ea:98:00:00:00:01"
+)
+
+func udpPacket(frame int, sp, dp uint16, payloadLayer string) string {
+	return fmt.Sprintf(`{"_source":{"layers":{"frame":{"frame.number":"%d"},"ip":{"ip.src":"192.0.2.82","ip.dst":"192.0.2.1"},`+
+		`"udp":{"udp.srcport":"%d","udp.dstport":"%d"%s}}}}`, frame, sp, dp, payloadLayer)
+}
+
+func TestWalkNotesUDPPortsAnExportDidNotDecode(t *testing.T) {
+	doc := "[" + strings.Join([]string{
+		udpPacket(1, 50008, 9995, `,"udp.payload":"`+v9Payload9995+`"},"data":{"data.data":"`+v9Payload9995+`"`),
+		udpPacket(2, 50009, 9995, `,"udp.payload":"`+ipfixPayload9995+`"`),
+		// No udp.payload (older tshark): the data layer's bytes.
+		udpPacket(3, 50009, 9997, `},"data":{"data.data":"`+strings.ReplaceAll(ipfixPayload9995, ":", "")+`"`),
+		udpPacket(4, 53, 2055, `,"udp.payload":"`+v9PayloadFrom53+`"},"dns":{"dns.id":"0x0009"`),
+		// A DNS answer is no export.
+		udpPacket(5, 53, 40000, `,"udp.payload":"00:09:81:80:00:01:00:01:00:00:00:00:07:65:78:61:6d:70:6c:65:03:63:6f:6d:00:00:01:00:01"`),
+	}, ",") + "]"
+	for _, tc := range []struct {
+		name   string
+		export bool
+		want   []string
+	}{
+		{"an export says how to export again", true, []string{
+			"in.json: 1 packet from UDP source port 53 to port 2055 looks like NetFlow/IPFIX but was claimed by the source port's dissector: their records are missing; export the packets again with Decode As UDP port 53 as CFLOW (tshark -d udp.port==53,cflow ...), or give nftimediff the capture itself, which finds such ports",
+			"in.json: 2 packets to UDP port 9995 look like NetFlow/IPFIX but were not decoded (tshark decodes only ports 2055, 4739 and 9996 by itself): their records are missing; export the packets again with Decode As UDP port 9995 as CFLOW (tshark -d udp.port==9995,cflow ...), or give nftimediff the capture itself, which finds such ports",
+			"in.json: 1 packet to UDP port 9997 looks like NetFlow/IPFIX but was not decoded (tshark decodes only ports 2055, 4739 and 9996 by itself): their records are missing; export the packets again with Decode As UDP port 9997 as CFLOW (tshark -d udp.port==9997,cflow ...), or give nftimediff the capture itself, which finds such ports",
+		}},
+		{"tshark's output for a capture says which --port to add", false, []string{
+			"in.json: 1 packet from UDP source port 53 to port 2055 looks like NetFlow/IPFIX but was claimed by the source port's dissector: their records are missing; add --port 53",
+			"in.json: 2 packets to UDP port 9995 look like NetFlow/IPFIX but were not decoded (tshark decodes only ports 2055, 4739 and 9996 by itself): their records are missing; add --port 9995",
+			"in.json: 1 packet to UDP port 9997 looks like NetFlow/IPFIX but was not decoded (tshark decodes only ports 2055, 4739 and 9996 by itself): their records are missing; add --port 9997",
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			w := Walk(strings.NewReader(doc), WalkOptions{File: "in.json", Export: tc.export})
+			if _, err := flow.ReadAll(w); err != nil {
+				t.Fatal(err)
+			}
+			if got := w.Tally().Notes; !slices.Equal(got, tc.want) {
+				t.Errorf("notes\n %q\nwant\n %q", got, tc.want)
+			}
+		})
 	}
 }

@@ -10,6 +10,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+
+	"netflowtimedifference/internal/tshark"
 )
 
 // Kind is what an input file holds, as told by its content (never by its name).
@@ -259,13 +261,9 @@ func OpenRaw(path string, stdin io.Reader) (io.ReadCloser, Kind, error) {
 }
 
 // name is how messages about an input name it: its path, "- (standard
-// input)" for "-". Records name standard input "-", as the user wrote it.
-func name(path string) string {
-	if path == "-" {
-		return "- (standard input)"
-	}
-	return path
-}
+// input)" for "-" (tshark.InputName, which the JSON walker uses too).
+// Records name standard input "-", as the user wrote it.
+func name(path string) string { return tshark.InputName(path) }
 
 type readCloser struct {
 	io.Reader

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net/netip"
 	"regexp"
 	"slices"
@@ -31,7 +32,8 @@ var ErrEKUnaligned = errors.New("EK arrays cannot be paired with flows")
 // number of flows. Other packets are refused, counted and named in the notes.
 type ekReader struct {
 	ctx   context.Context
-	file  string
+	file  string // records' file, as given
+	label string // how notes and errors name it
 	br    *bufio.Reader
 	tp    *TimeParser
 	tally *flow.Tally
@@ -53,15 +55,25 @@ type ekReader struct {
 	noInitNoted  bool
 	noExporter   bool
 	noFrame      bool
+
+	prev    uint32 // frame number of the previous packet
+	hasPrev bool
+	noted   map[string]bool // kinds of problem already noted (first position only)
+	undec   tshark.UndecodedSets[ekTmplKey]
+	ports   tshark.UndecodedPorts
+	tooMany map[ekTmplKey]bool // templates tshark refused (more fields than cflow.max_template_fields)
+	lastDT  *flow.DomainTally  // the domain of the last message read
 }
 
 func newEKReader(ctx context.Context, file string, r io.Reader, tp *TimeParser) *ekReader {
 	return &ekReader{
-		ctx: ctx, file: file, br: bufio.NewReaderSize(r, 256<<10), tp: tp,
+		ctx: ctx, file: file, label: name(file), br: bufio.NewReaderSize(r, 256<<10), tp: tp,
 		tally:      &flow.Tally{Inputs: []string{file}, Tool: "tshark EK export"},
 		sysInit:    map[flow.ExporterDomain]flow.Instant{},
 		startField: map[ekTmplKey]string{},
 		options:    map[ekTmplKey]bool{},
+		noted:      map[string]bool{},
+		tooMany:    map[ekTmplKey]bool{},
 	}
 }
 
@@ -96,7 +108,27 @@ func (e *ekReader) readLine() ([]byte, error) {
 }
 
 func (e *ekReader) posErr(frame uint32, field string, err error) error {
-	return &PosError{File: e.file, Where: fmt.Sprintf("line %d (byte %d)", e.line, e.offset-int64(len(e.buf))), Frame: frame, Column: field, Err: err}
+	return &PosError{File: e.label, Where: fmt.Sprintf("line %d (byte %d)", e.line, e.offset-int64(len(e.buf))), Frame: frame, Column: field, Err: err}
+}
+
+// note counts a problem in the domain's tally and notes its first position,
+// as the JSON walker does.
+func (e *ekReader) note(dt *flow.DomainTally, kind string, frame uint32, field string, err error) {
+	if dt != nil {
+		dt.Errors[kind]++
+	}
+	if e.noted[kind] {
+		return
+	}
+	e.noted[kind] = true
+	msg := fmt.Sprintf("%s: first at %s frame %d", kind, e.label, frame)
+	if field != "" {
+		msg += " field " + field
+	}
+	if err != nil {
+		msg += ": " + err.Error()
+	}
+	e.tally.Notes = append(e.tally.Notes, msg)
 }
 
 func (e *ekReader) Read() (flow.Record, error) {
@@ -141,6 +173,7 @@ func (e *ekReader) Read() (flow.Record, error) {
 		e.docs++
 		if err := e.packet(doc, layers); err != nil {
 			e.err = err
+			e.queue = e.queue[:0] // nothing of a packet that cannot be read
 		}
 	}
 	r := e.queue[e.qi]
@@ -183,12 +216,23 @@ func (e *ekReader) packet(doc, layers gjson.Result) error {
 	if ms, err := strconv.ParseInt(doc.Get("timestamp").String(), 10, 64); err == nil {
 		p.captured = flow.UnixMilli(ms)
 	}
-	if n, err := strconv.ParseUint(firstValue(layers.Get("frame.frame_frame_number")), 10, 32); err == nil {
+	if v := layers.Get("frame.frame_frame_number"); v.Exists() {
+		s := firstValue(v)
+		n, err := strconv.ParseUint(s, 10, 32)
+		if err != nil || n == 0 {
+			return e.posErr(0, "frame_frame_number", fmt.Errorf("%s is not a frame number (1 to 4294967295): the export is damaged or was edited; export the packets again", tshark.Quote(s)))
+		}
 		p.frame = uint32(n)
 	} else if !e.noFrame {
 		e.noFrame = true
-		e.tally.Notes = append(e.tally.Notes, fmt.Sprintf("%s: the EK export has no frame layer (exported with -J without frame?): frame numbers are packet positions in the export (capture times come from the documents' timestamps, in milliseconds)", e.file))
+		e.tally.Notes = append(e.tally.Notes, fmt.Sprintf("%s: the EK export has no frame layer (exported with -J without frame?): frame numbers are packet positions in the export (capture times come from the documents' timestamps, in milliseconds)", e.label))
 	}
+	// Frame numbers strictly increase in one export: a repeat would count
+	// records twice, and templates and init times are learnt in order.
+	if e.hasPrev && p.frame <= e.prev {
+		return e.posErr(p.frame, "", tshark.FrameOrderError(e.prev, p.frame))
+	}
+	e.prev, e.hasPrev = p.frame, true
 	if t, err := e.tp.Parse(firstValue(layers.Get("frame.frame_frame_time_epoch"))); err == nil {
 		p.captured = t
 	}
@@ -197,14 +241,24 @@ func (e *ekReader) packet(doc, layers gjson.Result) error {
 			p.exporter = a.Unmap()
 		}
 	}
+	udp := false
 	for _, l := range []string{"udp", "tcp", "sctp"} {
 		sp, err1 := strconv.ParseUint(firstValue(layers.Get(l+"."+l+"_"+l+"_srcport")), 10, 16)
 		dp, err2 := strconv.ParseUint(firstValue(layers.Get(l+"."+l+"_"+l+"_dstport")), 10, 16)
 		if err1 == nil && err2 == nil {
 			p.expPort, p.colPort = uint16(sp), uint16(dp)
+			udp = l == "udp"
 		}
 	}
 	c := layers.Get("cflow")
+	if !c.Exists() && udp {
+		// A port exported without Decode As: the payload is all there is.
+		payload := firstValue(layers.Get("udp.udp_udp_payload"))
+		if payload == "" {
+			payload = firstValue(layers.Get("data.data_data_data"))
+		}
+		e.ports.Packet(p.expPort, p.colPort, payload)
+	}
 	if !c.Exists() {
 		// tshark -T ek -e <field>: flat "cflow_<field>" arrays and no set or
 		// flow labels, so nothing proves which value belongs to which flow.
@@ -217,7 +271,7 @@ func (e *ekReader) packet(doc, layers gjson.Result) error {
 			e.refused++
 			if e.refusedNotes < 5 {
 				e.refusedNotes++
-				err := &PosError{File: e.file, Where: fmt.Sprintf("line %d", e.line), Frame: p.frame,
+				err := &PosError{File: e.label, Where: fmt.Sprintf("line %d", e.line), Frame: p.frame,
 					Err: fmt.Errorf("%w: an EK export made with -e fields has no set or flow labels, so the per-field arrays cannot be checked; its records were not read. Export the packets as JSON (tshark -T json, or Wireshark's Export Packet Dissections > As JSON)", ErrEKUnaligned)}
 				e.tally.Notes = append(e.tally.Notes, err.Error())
 			}
@@ -226,17 +280,23 @@ func (e *ekReader) packet(doc, layers gjson.Result) error {
 	}
 	if !p.exporter.IsValid() && !e.noExporter {
 		e.noExporter = true
-		e.tally.Notes = append(e.tally.Notes, fmt.Sprintf("%s: the EK export has no ip/ipv6 layer (exported with -J cflow?): the exporter address is unknown", e.file))
+		e.tally.Notes = append(e.tally.Notes, fmt.Sprintf("%s: the EK export has no ip/ipv6 layer (exported with -J cflow?): the exporter address is unknown", e.label))
 	}
+	var err error
 	if c.IsArray() {
-		var err error
 		c.ForEach(func(_, m gjson.Result) bool {
 			err = e.message(p, m)
 			return err == nil
 		})
-		return err
+	} else {
+		err = e.message(p, c)
 	}
-	return e.message(p, c)
+	if err == nil && e.lastDT != nil && layers.Get("_ws_malformed").Exists() {
+		// The packet ends in an exception after its cflow layer (a
+		// template that does not fit), as the JSON walker notes it.
+		e.note(e.lastDT, "malformed export packet", p.frame, "", nil)
+	}
+	return err
 }
 
 var (
@@ -273,7 +333,8 @@ var ekStartFields = map[string]struct {
 }
 
 var (
-	ekTemplateRE = regexp.MustCompile(`^Template \(Id = (\d+), Count = \d+\)$`)
+	ekTemplateRE = regexp.MustCompile(`^Template \(Id = (\d+), Count = (\d+)\)$`)
+	ekSetRE      = regexp.MustCompile(`^(?:Flow)?Set (\d+) \[id=(\d+)\](.*)$`)
 	ekFieldRE    = regexp.MustCompile(`^Field \(\d+/\d+\): (\S+)$`)
 )
 
@@ -290,19 +351,28 @@ func (e *ekReader) message(p ekPacket, c gjson.Result) error {
 	var texts []string
 	fields := map[string][]string{}
 	var version, domainStr, exportStr, uptimeStr, seqStr string
+	domainKey, exportKey := "cflow_cflow_od_id", "cflow_cflow_exporttime"
+	tooMany, malformed := false, false
 	c.ForEach(func(k, v gjson.Result) bool {
 		switch k.Str {
 		case "text":
 			texts = append(texts, values(v)...)
+		case "_ws_expert":
+			// tshark refused a template: more fields than cflow.max_template_fields.
+			tooMany = tooMany || v.Get("cflow_cflow_entries_too_many").Exists()
+		case "cflow_cflow_entries_too_many":
+			tooMany = true
+		case "_ws_malformed":
+			malformed = true
 		case "cflow_cflow_version":
 			version = firstValue(v)
 		case "cflow_cflow_od_id", "cflow_cflow_source_id":
 			if domainStr == "" {
-				domainStr = firstValue(v)
+				domainStr, domainKey = firstValue(v), k.Str
 			}
 			fields[k.Str] = append(fields[k.Str], values(v)...)
 		case "cflow_cflow_exporttime", "cflow_cflow_unix_secs":
-			exportStr = firstValue(v)
+			exportStr, exportKey = firstValue(v), k.Str
 		case "cflow_cflow_sysuptime":
 			uptimeStr = firstValue(v)
 		case "cflow_cflow_sequence":
@@ -312,10 +382,48 @@ func (e *ekReader) message(p ekPacket, c gjson.Result) error {
 		}
 		return true
 	})
-	ver, _ := strconv.ParseUint(version, 10, 8)
-	dom, _ := strconv.ParseUint(domainStr, 10, 32)
+	// The header decides the domain (the side of every record), the
+	// version and every v9 start time. tshark prints these fields as
+	// decimal numbers: one that does not read is a damaged or edited file,
+	// refused rather than zeroed or clamped (as in the JSON walker).
+	header := func(key, v string, bits int, what string) (uint64, error) {
+		if v == "" {
+			return 0, nil
+		}
+		n, err := strconv.ParseUint(v, 10, bits)
+		if err != nil {
+			return 0, e.posErr(p.frame, key, fmt.Errorf("%s is not %s: the export is damaged or was edited; export the packets again", tshark.Quote(v), what))
+		}
+		return n, nil
+	}
+	ver, err := header("cflow_cflow_version", version, 8, "a NetFlow version number")
+	if err != nil {
+		return err
+	}
+	dom, err := header(domainKey, domainStr, 32, "an observation domain id (0 to 4294967295)")
+	if err != nil {
+		return err
+	}
+	exportSecs, err := header(exportKey, exportStr, 32, "an export time in epoch seconds (0 to 4294967295)")
+	if err != nil {
+		return err
+	}
+	hasExport := exportStr != ""
+	seq, err := header("cflow_cflow_sequence", seqStr, 32, "a sequence number (0 to 4294967295)")
+	if err != nil {
+		return err
+	}
+	var uptimeMs uint32
+	if uptimeStr != "" {
+		d, err := tshark.ParseSeconds(uptimeStr)
+		if err != nil || d < 0 || d/time.Millisecond > math.MaxUint32 {
+			return e.posErr(p.frame, "cflow_cflow_sysuptime", fmt.Errorf("%s is not a system uptime in seconds (0 to 4294967.295): the export is damaged or was edited; export the packets again", tshark.Quote(uptimeStr)))
+		}
+		uptimeMs = uint32(d / time.Millisecond)
+	}
 	ed := flow.ExporterDomain{Exporter: p.exporter, Domain: uint32(dom)}
 	dt := e.tally.Domain(ed)
+	e.lastDT = dt
 	dt.Packets++
 	dt.Versions[uint8(ver)]++
 	if p.expPort != 0 || p.colPort != 0 {
@@ -326,28 +434,22 @@ func (e *ekReader) message(p ekPacket, c gjson.Result) error {
 		dt.FirstFrame = p.frame
 	}
 	dt.LastFrame = max(dt.LastFrame, p.frame)
-	var exportSecs uint64
-	hasExport := false
-	if n, err := strconv.ParseUint(exportStr, 10, 32); err == nil {
-		exportSecs, hasExport = n, true
-		if p.captured != 0 {
-			dt.ExportLag = append(dt.ExportLag, flow.Instant(int64(n)*1e9).Sub(p.captured))
-		}
+	if hasExport && p.captured != 0 {
+		dt.ExportLag = append(dt.ExportLag, flow.Instant(int64(exportSecs)*1e9).Sub(p.captured))
 	}
-	var uptimeMs uint32
-	if d, err := tshark.ParseSeconds(uptimeStr); err == nil {
-		uptimeMs = uint32(d / time.Millisecond)
-	}
-	seq, _ := strconv.ParseUint(seqStr, 10, 32)
 
 	// Sets, from the text labels.
 	type dataSet struct{ num, id, flows int }
 	var sets []dataSet
 	flowLabels := 0
 	tmpl := -1
+	var tmpls []ekTemplate
+	var undecIDs []int // data sets without records, in label order
+	noTemplate := 0    // "no template found" labels
 	for _, t := range texts {
 		if m := ekTemplateRE.FindStringSubmatch(t); m != nil {
 			tmpl, _ = strconv.Atoi(m[1])
+			tmpls = append(tmpls, ekTemplate{tmpl, m[2]})
 			delete(e.startField, ekTmplKey{p.exporter, p.expPort, uint32(dom), tmpl})
 		} else if m := ekFieldRE.FindStringSubmatch(t); m != nil && tmpl >= 0 {
 			k := ekTmplKey{p.exporter, p.expPort, uint32(dom), tmpl}
@@ -367,14 +469,26 @@ func (e *ekReader) message(p ekPacket, c gjson.Result) error {
 			id, _ := strconv.Atoi(m[2])
 			n, _ := strconv.Atoi(m[3])
 			sets = append(sets, dataSet{num, id, n})
+		} else if m := ekSetRE.FindStringSubmatch(t); m != nil && !strings.Contains(m[3], "Template") {
+			// A data set label without "(N flows)": tshark decoded none of
+			// it (no template, a bad length), as the JSON walker counts.
+			id, _ := strconv.Atoi(m[2])
+			undecIDs = append(undecIDs, id)
 		}
 		if strings.Contains(t, "no template found") {
-			dt.UndecodedSets++
+			noTemplate++
 		}
 		if ekFlowRE.MatchString(t) {
 			flowLabels++
 		}
 	}
+	e.undecodable(dt, p, uint32(dom), undecIDs, noTemplate)
+	if malformed && len(undecIDs) == 0 && noTemplate == 0 {
+		// EK flattens the tree: a malformed set is counted above; only a
+		// malformation elsewhere is noted, as the JSON walker does.
+		e.note(dt, "malformed export packet", p.frame, "", nil)
+	}
+	e.templates(p, uint32(dom), tmpls, tooMany)
 	if len(sets) == 0 {
 		return nil
 	}
@@ -422,7 +536,7 @@ func (e *ekReader) message(p ekPacket, c gjson.Result) error {
 		dt.UndecodedSets += len(sets)
 		if e.refusedNotes < 5 {
 			e.refusedNotes++
-			err := &PosError{File: e.file, Where: fmt.Sprintf("line %d", e.line), Frame: p.frame,
+			err := &PosError{File: e.label, Where: fmt.Sprintf("line %d", e.line), Frame: p.frame,
 				Err: fmt.Errorf("%w: %s; its records were not read. Export the packets as JSON (tshark -T json, or Wireshark's Export Packet Dissections > As JSON), which keeps each flow apart", ErrEKUnaligned, strings.Join(reasons, "; "))}
 			e.tally.Notes = append(e.tally.Notes, err.Error())
 		}
@@ -454,10 +568,39 @@ func (e *ekReader) message(p ekPacket, c gjson.Result) error {
 		if ver != 9 {
 			r.SysUptime = 0
 		}
+		// A value that does not read is noted (first position, counted),
+		// as the JSON walker does, and its field left zero.
+		numOK := func(key string, bits int) (uint64, bool) {
+			v := get(key, i)
+			if v == "" {
+				return 0, false
+			}
+			n, err := strconv.ParseUint(v, 10, bits)
+			if err != nil {
+				e.note(dt, "bad field value", p.frame, key, fmt.Errorf("%s is not a number from 0 to %d", tshark.Quote(v), uint64(1)<<bits-1))
+				return 0, false
+			}
+			return n, true
+		}
+		num := func(key string, bits int) uint64 {
+			n, _ := numOK(key, bits)
+			return n
+		}
+		addr := func(keys ...string) netip.Addr {
+			var vs []string
+			for _, k := range keys {
+				v := get(k, i)
+				if _, err := netip.ParseAddr(v); v != "" && err != nil {
+					e.note(dt, "bad field value", p.frame, k, fmt.Errorf("%s is not an IP address", tshark.Quote(v)))
+				}
+				vs = append(vs, v)
+			}
+			return ekAddr(vs...)
+		}
 		// A record may carry both the IPv4 and the IPv6 field of an
 		// address, the unused one zero: the rule of the JSON walker.
-		r.Src = ekAddr(get("cflow_cflow_srcaddr", i), get("cflow_cflow_srcaddrv6", i))
-		r.Dst = ekAddr(get("cflow_cflow_dstaddr", i), get("cflow_cflow_dstaddrv6", i))
+		r.Src = addr("cflow_cflow_srcaddr", "cflow_cflow_srcaddrv6")
+		r.Dst = addr("cflow_cflow_dstaddr", "cflow_cflow_dstaddrv6")
 		if s := get("cflow_cflow_sys_init_time", i); s != "" {
 			if t, err := e.tp.Parse(s); err == nil {
 				e.sysInit[ed] = t
@@ -467,12 +610,19 @@ func (e *ekReader) message(p ekPacket, c gjson.Result) error {
 			dt.OptionsRecords++ // options data whose template this export does not show
 			continue
 		}
-		sp, _ := strconv.ParseUint(get("cflow_cflow_srcport", i), 10, 16)
-		dp, _ := strconv.ParseUint(get("cflow_cflow_dstport", i), 10, 16)
-		pr, _ := strconv.ParseUint(get("cflow_cflow_protocol", i), 10, 8)
-		r.SrcPort, r.DstPort, r.Proto = uint16(sp), uint16(dp), uint8(pr)
-		r.Packets = ekCounter(get("cflow_cflow_packets", i), get("cflow_cflow_permanent_packets", i))
-		r.Octets = ekCounter(get("cflow_cflow_octets", i), get("cflow_cflow_permanent_octets", i))
+		r.SrcPort = uint16(num("cflow_cflow_srcport", 16))
+		r.DstPort = uint16(num("cflow_cflow_dstport", 16))
+		r.Proto = uint8(num("cflow_cflow_protocol", 8))
+		// Delta counters (IEs 2, 1) when the record has them, else the
+		// total counters (IEs 86, 85).
+		counter := func(delta, total string) uint64 {
+			if get(delta, i) != "" {
+				return num(delta, 64)
+			}
+			return num(total, 64)
+		}
+		r.Packets = counter("cflow_cflow_packets", "cflow_cflow_permanent_packets")
+		r.Octets = counter("cflow_cflow_octets", "cflow_cflow_permanent_octets")
 		for _, l := range [...]struct {
 			keys []string
 			lack flow.Lack
@@ -485,24 +635,25 @@ func (e *ekReader) message(p ekPacket, c gjson.Result) error {
 			}
 		}
 		for _, k := range []string{"cflow_cflow_vlanid", "cflow_cflow_dot1q_vlan_id"} {
-			if v, err := strconv.ParseUint(get(k, i), 10, 16); err == nil {
-				r.VLAN, r.HasVLAN = uint16(v), true
+			if get(k, i) != "" {
+				v, ok := numOK(k, 16)
+				r.VLAN, r.HasVLAN = uint16(v), ok
 				break
 			}
 		}
 		natSrc, natDst := get("cflow_cflow_post_natsource_ipv4_address", i), get("cflow_cflow_post_natdestination_ipv4_address", i)
 		natSP, natDP := get("cflow_cflow_post_naptsource_transport_port", i), get("cflow_cflow_post_naptdestination_transport_port", i)
 		if natSrc != "" || natDst != "" || natSP != "" || natDP != "" {
-			n := &flow.NAT{Src: ekAddr(natSrc), Dst: ekAddr(natDst)}
-			sp, _ := strconv.ParseUint(natSP, 10, 16)
-			dp, _ := strconv.ParseUint(natDP, 10, 16)
-			n.SrcPort, n.DstPort = uint16(sp), uint16(dp)
-			r.NAT = n
+			r.NAT = &flow.NAT{
+				Src:     addr("cflow_cflow_post_natsource_ipv4_address"),
+				Dst:     addr("cflow_cflow_post_natdestination_ipv4_address"),
+				SrcPort: uint16(num("cflow_cflow_post_naptsource_transport_port", 16)),
+				DstPort: uint16(num("cflow_cflow_post_naptdestination_transport_port", 16)),
+			}
 		}
 		r.App = get("cflow_cflow_pie_ixia_l7-application-name", i)
-		if id, err := strconv.ParseUint(get("cflow_cflow_pie_ixia_l7-application-id", i), 10, 32); err == nil {
-			r.AppID, r.HasAppID = uint32(id), true
-		}
+		appID, hasAppID := numOK("cflow_cflow_pie_ixia_l7-application-id", 32)
+		r.AppID, r.HasAppID = uint32(appID), hasAppID
 		sf, known := ekStartFields[e.startField[ekTmplKey{p.exporter, p.expPort, uint32(dom), set.id}]]
 		instant := func(abs, rel string) (flow.Instant, flow.Encoding, bool) {
 			if abs != "" {
@@ -557,6 +708,65 @@ func (e *ekReader) message(p ekPacket, c gjson.Result) error {
 	return nil
 }
 
+// undecodable counts the data sets of a message that tshark decoded no
+// record of (ids, in label order) and remembers those it had no template
+// for (noTemplate "no template found" labels; EK does not show which set
+// each belongs to, so the first ones are taken) for the advice of finish.
+func (e *ekReader) undecodable(dt *flow.DomainTally, p ekPacket, dom uint32, ids []int, noTemplate int) {
+	dt.UndecodedSets += max(len(ids), noTemplate)
+	for _, id := range ids[:min(len(ids), noTemplate)] {
+		k := ekTmplKey{p.exporter, p.expPort, dom, id}
+		e.undec.Data(k, uint16(id), p.frame, e.tooMany[k])
+	}
+}
+
+// templates records the templates a message defines. tooMany: tshark
+// refused one for having more fields than cflow.max_template_fields; EK
+// does not say which, so those above the default limit of 60 are taken (or,
+// with a lower limit, the largest).
+func (e *ekReader) templates(p ekPacket, dom uint32, tmpls []ekTemplate, tooMany bool) {
+	refused := map[int]bool{}
+	if tooMany {
+		largest := -1
+		for i, t := range tmpls {
+			n := atoi(t.fields)
+			if n > 60 {
+				refused[t.id] = true
+			}
+			if largest < 0 || n > atoi(tmpls[largest].fields) {
+				largest = i
+			}
+		}
+		if len(refused) == 0 && largest >= 0 {
+			refused[tmpls[largest].id] = true
+		}
+	}
+	for _, t := range tmpls {
+		k := ekTmplKey{p.exporter, p.expPort, dom, t.id}
+		e.undec.Template(k, refused[t.id])
+		if !refused[t.id] {
+			delete(e.tooMany, k)
+			continue
+		}
+		e.tooMany[k] = true
+		if !e.noted["too many fields"] {
+			e.noted["too many fields"] = true
+			e.tally.Notes = append(e.tally.Notes, tshark.TooManyFieldsNote(e.label, p.frame, uint16(t.id), t.fields, true))
+		}
+	}
+}
+
+// ekTemplate is a template definition an EK message shows.
+type ekTemplate struct {
+	id     int
+	fields string // the field count as tshark printed it
+}
+
+func atoi(s string) int {
+	n, _ := strconv.Atoi(s)
+	return n
+}
+
 // ekAddr returns the address of a record from the values of its fields for
 // one role (IPv4, IPv6), by tshark.PreferAddr; invalid when none parses.
 func ekAddr(vs ...string) netip.Addr {
@@ -569,22 +779,13 @@ func ekAddr(vs ...string) netip.Addr {
 	return a
 }
 
-// ekCounter reads a counter: the delta count (IEs 1, 2) when the record has
-// it, else the total count (IEs 85, 86).
-func ekCounter(delta, total string) uint64 {
-	if delta != "" {
-		n, _ := strconv.ParseUint(delta, 10, 64)
-		return n
-	}
-	n, _ := strconv.ParseUint(total, 10, 64)
-	return n
-}
-
 func (e *ekReader) finish() {
 	if e.refused > e.refusedNotes {
-		e.tally.Notes = append(e.tally.Notes, fmt.Sprintf("%s: %d EK packets in all were refused because their arrays cannot be paired with flows (first %d named above); export as JSON", e.file, e.refused, e.refusedNotes))
+		e.tally.Notes = append(e.tally.Notes, fmt.Sprintf("%s: %d EK packets in all were refused because their arrays cannot be paired with flows (first %d named above); export as JSON", e.label, e.refused, e.refusedNotes))
 	}
-	e.tally.Notes = append(e.tally.Notes, prefixNotes(e.file, e.tp.Notes())...)
+	e.tally.Notes = append(e.tally.Notes, e.undec.Notes(e.label, true)...)
+	e.tally.Notes = append(e.tally.Notes, e.ports.Notes(e.label, true)...)
+	e.tally.Notes = append(e.tally.Notes, prefixNotes(e.label, e.tp.Notes())...)
 	if e.tp.Unverified() {
 		e.tally.UnverifiedTimes = append(e.tally.UnverifiedTimes, e.file)
 	}

@@ -37,7 +37,7 @@ func (j *jsonReader) Read() (flow.Record, error) {
 	if err == io.EOF && !j.finished {
 		j.finished = true
 		t := j.w.Tally()
-		t.Notes = append(t.Notes, prefixNotes(j.file, j.tp.Notes())...)
+		t.Notes = append(t.Notes, prefixNotes(name(j.file), j.tp.Notes())...)
 		if j.tp.Unverified() {
 			t.UnverifiedTimes = append(t.UnverifiedTimes, j.file)
 		}

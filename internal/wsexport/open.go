@@ -122,7 +122,7 @@ func NewReader(ctx context.Context, rc io.Reader, kind Kind, file string, opt Op
 	case KindXLSX:
 		f, ok := rc.(interface{ Name() string })
 		if !ok {
-			return nil, fmt.Errorf("%s: an Excel workbook needs a file (open it with OpenRaw)", file)
+			return nil, fmt.Errorf("%s: an Excel workbook needs a file (open it with OpenRaw)", name(file))
 		}
 		src, err := openXLSX(file, f.Name())
 		if err != nil {

@@ -51,6 +51,9 @@ func (c *csvSource) next() ([]string, string, error) {
 
 func (c *csvSource) where() string { return c.file }
 
+// fullRows: Wireshark writes every cell of every CSV row.
+func (c *csvSource) fullRows() bool { return true }
+
 // xlsxSource reads the rows of the first sheet of a workbook that has a
 // header row with Wireshark's column titles, streaming the sheet.
 type xlsxSource struct {
@@ -67,7 +70,7 @@ type xlsxSource struct {
 func openXLSX(file, path string) (*xlsxSource, error) {
 	f, err := excelize.OpenFile(path)
 	if err != nil {
-		return nil, &PosError{File: file, Err: fmt.Errorf("not a readable Excel workbook: %w", err)}
+		return nil, &PosError{File: name(file), Err: fmt.Errorf("not a readable Excel workbook: %w", err)}
 	}
 	x := &xlsxSource{file: file, f: f}
 	for _, sheet := range f.GetSheetList() {
@@ -95,7 +98,7 @@ func openXLSX(file, path string) (*xlsxSource, error) {
 		rows.Close()
 	}
 	f.Close()
-	return nil, &PosError{File: file, Err: errors.New("no sheet has a header row with Wireshark column titles (No., Source, DstAddr, ...)")}
+	return nil, &PosError{File: name(file), Err: errors.New("no sheet has a header row with Wireshark column titles (No., Source, DstAddr, ...)")}
 }
 
 func isHeaderRow(cells []string) bool {
@@ -129,6 +132,9 @@ func (x *xlsxSource) next() ([]string, string, error) {
 }
 
 func (x *xlsxSource) where() string { return x.file }
+
+// fullRows: a workbook row ends at its last non-empty cell.
+func (x *xlsxSource) fullRows() bool { return false }
 
 func (x *xlsxSource) Close() error {
 	if x.rows != nil {

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/netip"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -153,6 +154,10 @@ type rowSource interface {
 	next() ([]string, string, error)
 	// where names the input for messages ("c2p1med01.xlsx sheet Sheet1").
 	where() string
+	// fullRows reports whether every row has a cell for every column of
+	// the header (Wireshark's CSV export writes them all), so that a shorter
+	// row is a cut line. Workbook rows end at their last non-empty cell.
+	fullRows() bool
 }
 
 // PosError is a problem at a place in an export: file, line or row, frame
@@ -197,7 +202,8 @@ type column struct {
 // tableReader turns the rows of a CSV or XLSX export into flow records.
 type tableReader struct {
 	ctx   context.Context
-	file  string
+	file  string // records' file, as given
+	label string // how notes and errors name it
 	src   rowSource
 	tp    *TimeParser
 	tally *flow.Tally
@@ -210,6 +216,9 @@ type tableReader struct {
 	frameProt int // index of the frame protocol column, -1 if none
 	flowProt  int // index of the flow protocol column, -1 if none
 	rows      int
+	width     int    // cells of the header row
+	headerAt  string // its position ("line 1")
+	prev      uint32 // frame number of the previous row
 
 	// what was seen, for the notes
 	records, withStart            int
@@ -225,7 +234,7 @@ type tableReader struct {
 
 func newTableReader(ctx context.Context, file string, src rowSource, tp *TimeParser) *tableReader {
 	return &tableReader{
-		ctx: ctx, file: file, src: src, tp: tp,
+		ctx: ctx, file: file, label: name(file), src: src, tp: tp,
 		tally:     &flow.Tally{Inputs: []string{file}, Tool: "Wireshark export"},
 		frameProt: -1, flowProt: -1,
 	}
@@ -235,7 +244,7 @@ func newTableReader(ctx context.Context, file string, src rowSource, tp *TimePar
 func (t *tableReader) Tally() *flow.Tally { return t.tally }
 
 func (t *tableReader) errorf(where string, frame uint32, col string, format string, args ...any) error {
-	return &PosError{File: t.file, Where: where, Frame: frame, Column: col, Err: fmt.Errorf(format, args...)}
+	return &PosError{File: t.label, Where: where, Frame: frame, Column: col, Err: fmt.Errorf(format, args...)}
 }
 
 // header finds the header row (Excel's Power Query puts a "Column1, Column2,
@@ -247,7 +256,7 @@ func (t *tableReader) header() error {
 			break
 		}
 		if err != nil {
-			return &PosError{File: t.file, Where: where, Err: err}
+			return &PosError{File: t.label, Where: where, Err: err}
 		}
 		cols := map[role][]column{}
 		known := 0
@@ -264,6 +273,7 @@ func (t *tableReader) header() error {
 			continue
 		}
 		t.cols = cols
+		t.width, t.headerAt = len(cells), where
 		if len(cols[roleDstAddr]) == 0 {
 			return t.errorf(where, 0, "", "no DstAddr column (cflow.dstaddr): add the flow fields as custom columns (DstAddr, DstPort, L7 Application Name, StartTime, Observation Domain Id) before exporting")
 		}
@@ -289,7 +299,7 @@ func (t *tableReader) header() error {
 		}
 		return nil
 	}
-	return &PosError{File: t.file, Where: "header", Err: errors.New("no header row with Wireshark column titles (No., Source, DstAddr, ...) in the first 20 rows")}
+	return &PosError{File: t.label, Where: "header", Err: errors.New("no header row with Wireshark column titles (No., Source, DstAddr, ...) in the first 20 rows")}
 }
 
 // Read returns the next flow record, or io.EOF after the last one.
@@ -319,7 +329,11 @@ func (t *tableReader) Read() (flow.Record, error) {
 			continue
 		}
 		if err != nil {
-			t.err = &PosError{File: t.file, Where: where, Err: err}
+			t.err = &PosError{File: t.label, Where: where, Err: err}
+			continue
+		}
+		if err := t.checkWidth(cells, where); err != nil {
+			t.err = err
 			continue
 		}
 		if err := t.row(cells, where); err != nil {
@@ -329,6 +343,31 @@ func (t *tableReader) Read() (flow.Record, error) {
 	r := t.queue[t.qi]
 	t.qi++
 	return r, nil
+}
+
+// checkWidth refuses a CSV row with fewer cells than the header (a line cut
+// short: its last columns, often the flow lists, would be read as empty and
+// the frame's records lost without a word) or with more non-empty ones (a
+// cell split at an unquoted delimiter: every later column shifted). A row
+// of blank cells is no data and passes.
+func (t *tableReader) checkWidth(cells []string, where string) error {
+	if !t.src.fullRows() || len(cells) == t.width || !slices.ContainsFunc(cells, func(c string) bool { return strings.TrimSpace(c) != "" }) {
+		return nil
+	}
+	if len(cells) > t.width && !slices.ContainsFunc(cells[t.width:], func(c string) bool { return strings.TrimSpace(c) != "" }) {
+		return nil // trailing empty cells (a delimiter at the end of the line)
+	}
+	var frame uint32
+	if s, _, ok := t.cell(cells, roleFrame); ok {
+		if n, err := strconv.ParseUint(strings.TrimSpace(s), 10, 32); err == nil {
+			frame = uint32(n)
+		}
+	}
+	why := "the line was cut or damaged (Wireshark writes every cell of every row); export the packets again"
+	if len(cells) > t.width {
+		why = "a cell holds an unquoted delimiter, which shifts every later column; export the packets again, or save the sheet as CSV again from Excel"
+	}
+	return t.errorf(where, frame, "", "%d cells, the header (%s) has %d: %s", len(cells), t.headerAt, t.width, why)
 }
 
 func (t *tableReader) cell(cells []string, r role) (string, string, bool) {
@@ -426,10 +465,16 @@ func (t *tableReader) row(cells []string, where string) error {
 		s = strings.TrimSpace(s)
 		n, err := strconv.ParseUint(s, 10, 32)
 		if err != nil {
-			return t.errorf(where, 0, col, "%q is not a frame number", s)
+			return t.errorf(where, 0, col, "%s is not a frame number", tshark.Quote(s))
 		}
 		frame = uint32(n)
 	}
+	// Frame numbers strictly increase in one export: a repeat would count
+	// the frame's records twice.
+	if t.rows > 1 && frame <= t.prev {
+		return &PosError{File: t.label, Where: where, Frame: frame, Err: fmt.Errorf("%w; if the rows were sorted, sort them by No. again", tshark.FrameOrderError(t.prev, frame))}
+	}
+	t.prev = frame
 	// A row without any flow list is a frame without flow records
 	// (template-only packet, TCP handshake, other traffic).
 	dstLists := t.lists(cells, roleDstAddr)
@@ -446,7 +491,7 @@ func (t *tableReader) row(cells []string, where string) error {
 	src = strings.TrimSpace(src)
 	addr, err := netip.ParseAddr(src)
 	if err != nil {
-		return t.errorf(where, frame, col, "%q is not an IP address (export with name resolution off)", src)
+		return t.errorf(where, frame, col, "%s is not an IP address (export with name resolution off)", tshark.Quote(src))
 	}
 	rec.Exporter = addr.Unmap()
 
@@ -470,7 +515,7 @@ func (t *tableReader) row(cells []string, where string) error {
 	}
 	d, err := strconv.ParseUint(doms[0], 10, 32)
 	if err != nil {
-		return t.errorf(where, frame, dcol, "%q is not a domain id", dom)
+		return t.errorf(where, frame, dcol, "%s is not a domain id", tshark.Quote(dom))
 	}
 	rec.Domain = uint32(d)
 	rec.Version = 10
@@ -602,18 +647,29 @@ func (t *tableReader) row(cells []string, where string) error {
 	}
 	// Lists Excel turned into numbers: refuse the file.
 	for _, l := range []*list{dstPort, srcPort, proto, packets, octets} {
-		if l == nil || len(l.entries) != 1 {
+		if l == nil {
+			continue
+		}
+		// "443,525,004": Excel read the list "443,525,4"... as one number
+		// and wrote it back with thousands separators. Wireshark never
+		// writes a number with a leading zero.
+		for i, e := range l.entries {
+			if e = strings.TrimSpace(e); len(e) > 1 && e[0] == '0' && allDigits(e) {
+				return t.errorf(where, frame, l.title, "%w: entry %d %s of %s has a leading zero, which Wireshark never writes: Excel wrote the list back as one number with thousands separators. Open the CSV in Excel with every column typed as Text (Data > From Text/CSV > Transform Data, or the Text Import Wizard), or give nftimediff the CSV itself", ErrExcelNumber, i+1, tshark.Quote(e), tshark.Quote(strings.Join(l.entries, ",")))
+			}
+		}
+		if len(l.entries) != 1 {
 			continue
 		}
 		want := len(keyLists[0].entries)
 		if l == packets || l == octets {
 			if want > 1 && excelNumber(l.entries[0], want) {
-				return t.errorf(where, frame, l.title, "%w: %q stands for %d values. Open the CSV in Excel with every column typed as Text (Data > From Text/CSV > Transform Data, or the Text Import Wizard), or give nftimediff the CSV itself", ErrExcelNumber, l.entries[0], want)
+				return t.errorf(where, frame, l.title, "%w: %s stands for %d values. Open the CSV in Excel with every column typed as Text (Data > From Text/CSV > Transform Data, or the Text Import Wizard), or give nftimediff the CSV itself", ErrExcelNumber, tshark.Quote(l.entries[0]), want)
 			}
 			continue
 		}
 		if excelNumber(l.entries[0], want) {
-			return t.errorf(where, frame, l.title, "%w: %q is not a list of %d values. Open the CSV in Excel with every column typed as Text (Data > From Text/CSV > Transform Data, or the Text Import Wizard), or give nftimediff the CSV itself", ErrExcelNumber, l.entries[0], want)
+			return t.errorf(where, frame, l.title, "%w: %s is not a list of %d values. Open the CSV in Excel with every column typed as Text (Data > From Text/CSV > Transform Data, or the Text Import Wizard), or give nftimediff the CSV itself", ErrExcelNumber, tshark.Quote(l.entries[0]), want)
 		}
 	}
 	if n == -2 {
@@ -655,7 +711,7 @@ func (t *tableReader) row(cells []string, where string) error {
 					break // the cut end of the cell
 				}
 				if err == nil {
-					return t.errorf(where, frame, startTitle, "%q is a relative time (cflow.timestart, NetFlow v9 uptime): it cannot be made absolute from a CSV; export the packets as JSON", e)
+					return t.errorf(where, frame, startTitle, "%s is a relative time (cflow.timestart, NetFlow v9 uptime): it cannot be made absolute from a CSV; export the packets as JSON", tshark.Quote(e))
 				}
 				return t.errorf(where, frame, startTitle, "entry %d: %v", i+1, err)
 			}
@@ -718,12 +774,12 @@ func (t *tableReader) row(cells []string, where string) error {
 		}
 		a, err := netip.ParseAddr(keyLists[0].entries[i])
 		if err != nil {
-			return t.errorf(where, frame, keyLists[0].title, "entry %d: %q is not an IP address", i+1, keyLists[0].entries[i])
+			return t.errorf(where, frame, keyLists[0].title, "entry %d: %s is not an IP address", i+1, tshark.Quote(keyLists[0].entries[i]))
 		}
 		r.Dst = a
 		if srcAddr != nil {
 			if a, err = netip.ParseAddr(srcAddr.entries[i]); err != nil {
-				return t.errorf(where, frame, srcAddr.title, "entry %d: %q is not an IP address", i+1, srcAddr.entries[i])
+				return t.errorf(where, frame, srcAddr.title, "entry %d: %s is not an IP address", i+1, tshark.Quote(srcAddr.entries[i]))
 			}
 			r.Src = a
 		}
@@ -746,14 +802,14 @@ func (t *tableReader) row(cells []string, where string) error {
 		if dstPort != nil {
 			p, err := strconv.ParseUint(dstPort.entries[i], 10, 16)
 			if err != nil {
-				return t.errorf(where, frame, dstPort.title, "entry %d: %q is not a port", i+1, dstPort.entries[i])
+				return t.errorf(where, frame, dstPort.title, "entry %d: %s is not a port", i+1, tshark.Quote(dstPort.entries[i]))
 			}
 			r.DstPort = uint16(p)
 		}
 		if srcPort != nil {
 			p, err := strconv.ParseUint(srcPort.entries[i], 10, 16)
 			if err != nil {
-				return t.errorf(where, frame, srcPort.title, "entry %d: %q is not a port", i+1, srcPort.entries[i])
+				return t.errorf(where, frame, srcPort.title, "entry %d: %s is not a port", i+1, tshark.Quote(srcPort.entries[i]))
 			}
 			r.SrcPort = uint16(p)
 		}
@@ -765,11 +821,17 @@ func (t *tableReader) row(cells []string, where string) error {
 			}
 			r.Proto = p
 		}
+		// A counter that does not read (Excel's 1.23457E+11 for one flow)
+		// is refused like a port, never left zero.
 		if packets != nil {
-			r.Packets, _ = strconv.ParseUint(packets.entries[i], 10, 64)
+			if r.Packets, err = strconv.ParseUint(packets.entries[i], 10, 64); err != nil {
+				return t.errorf(where, frame, packets.title, "entry %d: %s is not a packet count", i+1, tshark.Quote(packets.entries[i]))
+			}
 		}
 		if octets != nil {
-			r.Octets, _ = strconv.ParseUint(octets.entries[i], 10, 64)
+			if r.Octets, err = strconv.ParseUint(octets.entries[i], 10, 64); err != nil {
+				return t.errorf(where, frame, octets.title, "entry %d: %s is not an octet count", i+1, tshark.Quote(octets.entries[i]))
+			}
 		}
 		if i < len(apps) {
 			r.App = unescape(apps[i])
@@ -828,48 +890,48 @@ func (t *tableReader) finish() {
 	if t.startCut > 0 {
 		tl.Notes = append(tl.Notes, fmt.Sprintf(
 			"%s: %d of %d records have no start time because the StartTime cells of %d frames were cut by Wireshark's CSV export (255 characters); the cut entries were dropped, not guessed. Export the same packets as JSON (File > Export Packet Dissections > As JSON) to keep every start time",
-			t.file, t.startCut, t.records, t.startCutRows))
+			t.label, t.startCut, t.records, t.startCutRows))
 	}
 	if t.keyCut > 0 {
 		tl.Notes = append(tl.Notes, fmt.Sprintf(
 			"%s: %d records of %d frames were lost because a flow key cell (DstAddr, DstPort, ...) was cut by Wireshark's CSV export; export as JSON to keep them",
-			t.file, t.keyCut, t.keyCutRows))
+			t.label, t.keyCut, t.keyCutRows))
 	}
 	if t.misalignedRows > 0 {
 		tl.Notes = append(tl.Notes, fmt.Sprintf(
 			"%s: %d frames were not read because their flow lists differ in length (first: %s): the packet mixes templates or some records lack a field, so entries cannot be paired with flows; export as JSON",
-			t.file, t.misalignedRows, t.firstMisaligned))
+			t.label, t.misalignedRows, t.firstMisaligned))
 	}
 	if t.startMisaligned > 0 {
 		tl.Notes = append(tl.Notes, fmt.Sprintf(
 			"%s: the start times of %d records were not used: their StartTime list has a different length than the flow list (not cut), so entries cannot be paired with flows",
-			t.file, t.startMisaligned))
+			t.label, t.startMisaligned))
 	}
 	if t.appMisaligned > 0 {
 		tl.Notes = append(tl.Notes, fmt.Sprintf(
 			"%s: the application names of %d frames were not used (%s): an empty name is left out of the list and a name may contain a comma, so the names cannot be paired with flows; records there carry no app name",
-			t.file, t.appMisaligned, t.firstAppBad))
+			t.label, t.appMisaligned, t.firstAppBad))
 	}
 	if t.multiDomainRows > 0 {
 		tl.Notes = append(tl.Notes, fmt.Sprintf(
 			"%s: %d frames carry several observation domains (several messages in one TCP segment, or IE 149 in the records) and were not read; export as JSON",
-			t.file, t.multiDomainRows))
+			t.label, t.multiDomainRows))
 	}
 	if t.records > 0 && t.flowProt < 0 {
 		tl.Notes = append(tl.Notes, fmt.Sprintf(
 			"%s: the flow protocol is not in the export (no cflow.protocol custom column): records carry protocol 0 and matching ignores the protocol for them",
-			t.file))
+			t.label))
 	}
 	if t.badProto > 0 {
-		tl.Notes = append(tl.Notes, fmt.Sprintf("%s: %d records name a protocol that is not known; their protocol is left 0", t.file, t.badProto))
+		tl.Notes = append(tl.Notes, fmt.Sprintf("%s: %d records name a protocol that is not known; their protocol is left 0", t.label, t.badProto))
 	}
 	if t.records > 0 && len(t.cols[roleFrame]) == 0 {
-		tl.Notes = append(tl.Notes, fmt.Sprintf("%s: no No. (frame.number) column: frame numbers are row positions in the export, not Wireshark's", t.file))
+		tl.Notes = append(tl.Notes, fmt.Sprintf("%s: no No. (frame.number) column: frame numbers are row positions in the export, not Wireshark's", t.label))
 	}
 	if t.records > 0 && len(t.cols[roleStart]) == 0 {
-		tl.Notes = append(tl.Notes, fmt.Sprintf("%s: no StartTime (cflow.abstimestart) column: records carry no start time", t.file))
+		tl.Notes = append(tl.Notes, fmt.Sprintf("%s: no StartTime (cflow.abstimestart) column: records carry no start time", t.label))
 	}
-	tl.Notes = append(tl.Notes, prefixNotes(t.file, t.tp.Notes())...)
+	tl.Notes = append(tl.Notes, prefixNotes(t.label, t.tp.Notes())...)
 	if t.tp.Unverified() {
 		tl.UnverifiedTimes = append(tl.UnverifiedTimes, t.file)
 	}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"netflowtimedifference/internal/flow"
+	"netflowtimedifference/internal/tshark"
 )
 
 // Stamp is one parsed absolute time string.
@@ -134,43 +135,43 @@ func parseWall(s string) (wall, error) {
 			}
 		}
 		if m < 0 {
-			return w, fmt.Errorf("%q: unknown month", s)
+			return w, fmt.Errorf("%s: unknown month", tshark.Quote(s))
 		}
 		w.month = m
 		p.i = 3
 		if !p.spaces() {
-			return w, fmt.Errorf("%q: %w", s, errNotTime)
+			return w, fmt.Errorf("%s: %w", tshark.Quote(s), errNotTime)
 		}
 		w.day = p.num(1, 2)
 		if !p.lit(",") || !p.spaces() {
-			return w, fmt.Errorf("%q: %w", s, errNotTime)
+			return w, fmt.Errorf("%s: %w", tshark.Quote(s), errNotTime)
 		}
 		w.year = p.num(4, 9)
 		if !p.lit(" ") {
-			return w, fmt.Errorf("%q: %w", s, errNotTime)
+			return w, fmt.Errorf("%s: %w", tshark.Quote(s), errNotTime)
 		}
 	} else {
 		// "2023-11-14T22:13:10.123Z", "2020-05-19 07:37:12.362041"
 		w.year = p.num(4, 4)
 		if !p.lit("-") {
-			return w, fmt.Errorf("%q: %w", s, errNotTime)
+			return w, fmt.Errorf("%s: %w", tshark.Quote(s), errNotTime)
 		}
 		w.month = p.num(2, 2)
 		if !p.lit("-") {
-			return w, fmt.Errorf("%q: %w", s, errNotTime)
+			return w, fmt.Errorf("%s: %w", tshark.Quote(s), errNotTime)
 		}
 		w.day = p.num(2, 2)
 		if !p.lit("T") && !p.lit(" ") {
-			return w, fmt.Errorf("%q: %w", s, errNotTime)
+			return w, fmt.Errorf("%s: %w", tshark.Quote(s), errNotTime)
 		}
 	}
 	w.hour = p.num(2, 2)
 	if !p.lit(":") {
-		return w, fmt.Errorf("%q: %w", s, errNotTime)
+		return w, fmt.Errorf("%s: %w", tshark.Quote(s), errNotTime)
 	}
 	w.min = p.num(2, 2)
 	if !p.lit(":") {
-		return w, fmt.Errorf("%q: %w", s, errNotTime)
+		return w, fmt.Errorf("%s: %w", tshark.Quote(s), errNotTime)
 	}
 	w.sec = p.num(2, 2)
 	if p.lit(".") || p.lit(",") {
@@ -180,13 +181,13 @@ func parseWall(s string) (wall, error) {
 		}
 		w.frac = s[st:p.i]
 		if w.frac == "" || len(w.frac) > 9 {
-			return w, fmt.Errorf("%q: bad fraction of a second", s)
+			return w, fmt.Errorf("%s: bad fraction of a second", tshark.Quote(s))
 		}
 		w.nsec = fracNanos(w.frac)
 	}
 	if p.bad || w.year < 0 || w.month < 1 || w.month > 12 || w.day < 1 || w.day > daysIn(w.month, w.year) ||
 		w.hour > 23 || w.min > 59 || w.sec > 60 {
-		return w, fmt.Errorf("%q: %w", s, errNotTime)
+		return w, fmt.Errorf("%s: %w", tshark.Quote(s), errNotTime)
 	}
 	rest := s[p.i:]
 	switch {
@@ -195,16 +196,16 @@ func parseWall(s string) (wall, error) {
 		w.zone, w.iso = "Z", true
 	case rest[0] == '+' || rest[0] == '-':
 		if _, ok := numericZone(rest); !ok {
-			return w, fmt.Errorf("%q: bad zone offset %q", s, rest)
+			return w, fmt.Errorf("%s: bad zone offset %s", tshark.Quote(s), tshark.Quote(rest))
 		}
 		w.zone, w.iso = rest, true
 	case rest[0] == ' ':
 		w.zone = strings.TrimSpace(rest)
 		if w.zone == "" || strings.ContainsAny(w.zone, ",\n\r\t") {
-			return w, fmt.Errorf("%q: bad zone %q", s, w.zone)
+			return w, fmt.Errorf("%s: bad zone %s", tshark.Quote(s), tshark.Quote(w.zone))
 		}
 	default:
-		return w, fmt.Errorf("%q: unexpected %q after the time", s, rest)
+		return w, fmt.Errorf("%s: unexpected %s after the time", tshark.Quote(s), tshark.Quote(rest))
 	}
 	return w, nil
 }
@@ -315,7 +316,7 @@ func (p *TimeParser) ParseStamp(s string) (Stamp, error) {
 	}
 	st, err := w.stamp(p.loc)
 	if err != nil {
-		return st, fmt.Errorf("%q: %w", s, err)
+		return st, fmt.Errorf("%s: %w", tshark.Quote(s), err)
 	}
 	if w.iso {
 		return st, nil
@@ -331,15 +332,19 @@ func (p *TimeParser) judge(w wall, st Stamp) {
 	if p.seen[w.zone] {
 		return
 	}
-	p.seen[w.zone] = true
+	// A copy as the key: the string may be a view of the JSON walker's
+	// buffer (see tshark's text), which later packets overwrite; a key whose
+	// bytes change is never found again, and the label was judged (and
+	// reported) again and again.
+	p.seen[strings.Clone(w.zone)] = true
 	off, status, cand := LookupZone(w.zone, w.utc())
 	if p.loc != nil {
 		if status == ZoneKnown {
 			t := st.Instant.Time().In(p.loc)
 			if _, locOff := t.Zone(); locOff != off {
 				p.notes = append(p.notes, fmt.Sprintf(
-					"time zone label %q means %s, but --input-tz %s gives %s at %s: --input-tz used",
-					w.zone, FormatOffset(off), p.loc, FormatOffset(locOff), t.Format("2006-01-02 15:04")))
+					"time zone label %s means %s, but --input-tz %s gives %s at %s: --input-tz used",
+					tshark.Quote(w.zone), FormatOffset(off), p.loc, FormatOffset(locOff), t.Format("2006-01-02 15:04")))
 			}
 		}
 		return
@@ -350,12 +355,12 @@ func (p *TimeParser) judge(w wall, st Stamp) {
 		return
 	case ZoneAmbiguous:
 		p.notes = append(p.notes, fmt.Sprintf(
-			"time zone %q is ambiguous (%s): absolute times read as UTC and unverified; differences within the input are still right; %s",
-			w.zone, cand, hint))
+			"time zone %s is ambiguous (%s): absolute times read as UTC and unverified; differences within the input are still right; %s",
+			tshark.Quote(w.zone), cand, hint))
 	case ZoneUnknown:
 		p.notes = append(p.notes, fmt.Sprintf(
-			"time zone %q is not known: absolute times read as UTC and unverified; differences within the input are still right; %s",
-			w.zone, hint))
+			"time zone %s is not known: absolute times read as UTC and unverified; differences within the input are still right; %s",
+			tshark.Quote(w.zone), hint))
 	case ZoneNone:
 		p.notes = append(p.notes, fmt.Sprintf(
 			"time strings carry no zone (e.g. %q): absolute times read as UTC and unverified; %s",
