@@ -283,10 +283,12 @@ func BuildModel(recs []flow.Record, tally *flow.Tally, res *match.Result, cfg Ma
 		m.Verdict.Reasons = append(m.Verdict.Reasons, s)
 	}
 	limit := math.Max(float64(tol)/1e6, overall.PrecisionMs)
-	if s := outliers(m.Pairs, res.Pairs, ref, limit); s != "" {
+	style := report.LineStyleOf(m)
+	style.File = false // the reasons name positions briefly; the pair lists name the file
+	if s := outliers(m.Pairs, res.Pairs, ref, limit, style); s != "" {
 		m.Verdict.Reasons = append(m.Verdict.Reasons, s)
 	}
-	if s := runningHeads(m.Pairs, res.Pairs, ref, limit); s != "" {
+	if s := runningHeads(m.Pairs, res.Pairs, ref, limit, style); s != "" {
 		m.Verdict.Reasons = append(m.Verdict.Reasons, s)
 	}
 
@@ -627,7 +629,7 @@ func beyondWindow(res *match.Result) string {
 // outliers names the pairs (continuations aside) whose difference lies
 // further than limit from their exporter pair's clock level at that time
 // (ref), largest first, so the analyst can go to the packets that disagree.
-func outliers(pairs []report.Pair, mp []match.Pair, ref []float64, limit float64) string {
+func outliers(pairs []report.Pair, mp []match.Pair, ref []float64, limit float64, style report.LineStyle) string {
 	var idx []int
 	counted := 0
 	for i := range pairs {
@@ -649,9 +651,9 @@ func outliers(pairs []report.Pair, mp []match.Pair, ref []float64, limit float64
 	var parts []string
 	for _, i := range idx[:min(show, len(idx))] {
 		p := pairs[i]
-		parts = append(parts, fmt.Sprintf("%s (domain %d frame %d flow %d <=> domain %d frame %d flow %d, %s)",
-			stats.FormatSignedMs(p.DeltaMs), p.Pre.Domain, p.Pre.Frame, p.Pre.Flow, p.Post.Domain, p.Post.Frame, p.Post.Flow,
-			strings.TrimSpace(netip.AddrPortFrom(p.Post.Dst, p.Post.DstPort).String()+" "+p.Post.ProtoText())))
+		parts = append(parts, fmt.Sprintf("%s (%s <=> %s, %s)",
+			stats.FormatSignedMs(p.DeltaMs), report.PosText(p.Pre, style), report.PosText(p.Post, style),
+			strings.TrimSpace(report.SocketText(p.Post, false)+" "+p.Post.ProtoText())))
 	}
 	more := ""
 	if len(idx) > show {
@@ -667,7 +669,7 @@ func outliers(pairs []report.Pair, mp []match.Pair, ref []float64, limit float64
 // their starts are where each exporter happened to split the session, so
 // they differ by the exporters' schedules (a second, say), not their
 // clocks. Without this sentence such a pair looks like a clock fault.
-func runningHeads(pairs []report.Pair, mp []match.Pair, ref []float64, limit float64) string {
+func runningHeads(pairs []report.Pair, mp []match.Pair, ref []float64, limit float64, style report.LineStyle) string {
 	var parts []string
 	n := 0
 	for i := range pairs {
@@ -677,8 +679,8 @@ func runningHeads(pairs []report.Pair, mp []match.Pair, ref []float64, limit flo
 		n++
 		if len(parts) < 5 {
 			p := pairs[i]
-			parts = append(parts, fmt.Sprintf("%s (domain %d frame %d flow %d <=> domain %d frame %d flow %d, %s)",
-				stats.FormatSignedMs(p.DeltaMs), p.Pre.Domain, p.Pre.Frame, p.Pre.Flow, p.Post.Domain, p.Post.Frame, p.Post.Flow, sessionSocket(p.Post)))
+			parts = append(parts, fmt.Sprintf("%s (%s <=> %s, %s)",
+				stats.FormatSignedMs(p.DeltaMs), report.PosText(p.Pre, style), report.PosText(p.Post, style), sessionSocket(p.Post)))
 		}
 	}
 	if n == 0 {
@@ -696,7 +698,7 @@ func runningHeads(pairs []report.Pair, mp []match.Pair, ref []float64, limit flo
 
 // sessionSocket names a record's flow for a sentence: "212.111.2.151:8000 -> 147.229.14.221:52866 tcp".
 func sessionSocket(r *flow.Record) string {
-	return strings.TrimSpace(fmt.Sprintf("%s -> %s %s", netip.AddrPortFrom(r.Src, r.SrcPort), netip.AddrPortFrom(r.Dst, r.DstPort), r.ProtoText()))
+	return strings.TrimSpace(fmt.Sprintf("%s -> %s %s", report.SocketText(r, true), report.SocketText(r, false), r.ProtoText()))
 }
 
 func capital(s string) string {

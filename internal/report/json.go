@@ -215,6 +215,15 @@ func (j *jsonBuf) key(k string) *jsonBuf {
 
 func (j *jsonBuf) int(v int64) *jsonBuf { j.b = strconv.AppendInt(j.b, v, 10); return j }
 
+// uintIf writes v, or null when the record does not carry it (!known).
+func (j *jsonBuf) uintIf(v uint64, known bool) *jsonBuf {
+	if !known {
+		return j.raw("null")
+	}
+	j.b = strconv.AppendUint(j.b, v, 10)
+	return j
+}
+
 func (j *jsonBuf) bool(v bool) *jsonBuf { j.b = strconv.AppendBool(j.b, v); return j }
 
 // num writes a float, null when it is NaN or infinite.
@@ -344,10 +353,10 @@ func (j *jsonBuf) record(r *flow.Record) *jsonBuf {
 	j.key("domain").int(int64(r.Domain)).raw(",")
 	j.key("version").int(int64(r.Version)).raw(",")
 	j.key("src").addr(r.Src).raw(",")
-	j.key("src_port").int(int64(r.SrcPort)).raw(",")
+	j.key("src_port").uintIf(uint64(r.SrcPort), r.Has(flow.LacksSrcPort)).raw(",")
 	j.key("dst").addr(r.Dst).raw(",")
-	j.key("dst_port").int(int64(r.DstPort)).raw(",")
-	j.key("proto").int(int64(r.Proto)).raw(",")
+	j.key("dst_port").uintIf(uint64(r.DstPort), r.Has(flow.LacksDstPort)).raw(",")
+	j.key("proto").uintIf(uint64(r.Proto), r.Has(flow.LacksProto)).raw(",")
 	j.key("app").str(r.App).raw(",")
 	j.key("start")
 	if r.HasStart() {
@@ -361,8 +370,8 @@ func (j *jsonBuf) record(r *flow.Record) *jsonBuf {
 	}
 	j.key("start_encoding").str(r.StartEnc.String()).raw(",")
 	j.key("start_precision").str(r.StartEnc.Precision().String()).raw(",")
-	j.key("packets").int(int64(r.Packets)).raw(",")
-	j.key("octets").int(int64(r.Octets)).raw(",")
+	j.key("packets").uintIf(r.Packets, r.Has(flow.LacksPackets)).raw(",")
+	j.key("octets").uintIf(r.Octets, r.Has(flow.LacksOctets)).raw(",")
 	j.key("vlan")
 	if r.HasVLAN {
 		j.int(int64(r.VLAN))

@@ -15,6 +15,7 @@ import (
 	"syscall"
 	"testing"
 
+	"netflowtimedifference/internal/flow"
 	"netflowtimedifference/internal/report"
 	"netflowtimedifference/internal/report/reporttest"
 )
@@ -454,5 +455,55 @@ func TestSummarySentencesAreWrappedToTheTextWidth(t *testing.T) {
 	}
 	if last := lines[len(lines)-1]; !strings.HasSuffix(last, "for-sure") || strings.Join(strings.Fields(got), " ") != "- "+long {
 		t.Errorf("words lost or broken: %q", got)
+	}
+}
+
+func TestFieldsARecordLacksAreNullInJSONAndEmptyInCSV(t *testing.T) {
+	m := reporttest.Model(3)
+	// A Wireshark CSV export without port, protocol and counter columns.
+	m.Pairs[0].Pre.Lacks = flow.LacksSrcPort | flow.LacksDstPort | flow.LacksProto | flow.LacksPackets | flow.LacksOctets
+	var buf bytes.Buffer
+	if err := report.WriteJSON(context.Background(), &buf, m); err != nil {
+		t.Fatal(err)
+	}
+	var got struct {
+		Pairs []struct{ Pre, Post map[string]any }
+	}
+	if err := json.Unmarshal(buf.Bytes(), &got); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"src_port", "dst_port", "proto", "packets", "octets"} {
+		if v, ok := got.Pairs[0].Pre[k]; !ok || v != nil {
+			t.Errorf("pre %s = %v (present %v), want null", k, v, ok)
+		}
+	}
+	// The post record carries them: reporttest's record() gives 443, tcp, 10 packets, 1500 octets.
+	for k, want := range map[string]float64{"dst_port": 443, "proto": 6, "packets": 10, "octets": 1500} {
+		if v := got.Pairs[0].Post[k]; v != want {
+			t.Errorf("post %s = %v, want %v", k, v, want)
+		}
+	}
+
+	buf.Reset()
+	if err := report.WriteCSV(context.Background(), &buf, m); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := csv.NewReader(&buf).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	col := map[string]int{}
+	for i, h := range rows[0] {
+		col[h] = i
+	}
+	for _, k := range []string{"pre_src_port", "pre_dst_port", "pre_proto", "pre_packets", "pre_octets"} {
+		if v := rows[1][col[k]]; v != "" {
+			t.Errorf("%s = %q, want an empty cell", k, v)
+		}
+	}
+	for k, want := range map[string]string{"post_dst_port": "443", "post_proto": "6", "post_packets": "10", "post_octets": "1500"} {
+		if v := rows[1][col[k]]; v != want {
+			t.Errorf("%s = %q, want %q", k, v, want)
+		}
 	}
 }

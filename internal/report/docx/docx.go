@@ -464,7 +464,7 @@ func (d *doc) document(ctx context.Context, m *report.Model, title string, opt O
 	if opt.XLSXName != "" {
 		xlsx = "the XLSX report " + opt.XLSXName
 	}
-	withFile := len(m.Params.Inputs) > 1
+	style := report.LineStyleOf(m)
 	d.text("Heading1", "Pairs")
 	n := len(m.Pairs)
 	shown := min(n, max(opt.PairLines, 0))
@@ -484,7 +484,7 @@ func (d *doc) document(ctx context.Context, m *report.Model, title string, opt O
 				return err
 			}
 		}
-		d.text("PairLine", report.PairLine(&m.Pairs[i], withFile))
+		d.text("PairLine", report.PairLine(&m.Pairs[i], style))
 	}
 	if shown < n {
 		d.para("", run{text: fmt.Sprintf("... %s more pairs in %s, %s.", thousands(n-shown), xlsx, pairSheets), italic: true})
@@ -506,7 +506,7 @@ func (d *doc) document(ctx context.Context, m *report.Model, title string, opt O
 					return err
 				}
 			}
-			d.text("PairLine", report.UnmatchedLine(&list[i], withFile))
+			d.text("PairLine", report.UnmatchedLine(&list[i], style))
 		}
 	}
 	d.raw(documentEnd)
