@@ -330,7 +330,7 @@ func reportPairs(recs []flow.Record, ps []match.Pair) []report.Pair {
 
 func clockOf(label string, a stats.Analysis, pairs, unPre, unPost int) report.Clock {
 	c := report.Clock{
-		Label: label, Pairs: pairs, UnmatchedPre: unPre, UnmatchedPost: unPost,
+		Label: label, Pairs: pairs, UnmatchedPre: unPre, UnmatchedPost: unPost, Continuations: a.Continuations,
 		Min: a.Min, P5: a.P5, Median: a.Median, Mean: a.Mean, P95: a.P95, Max: a.Max, Stddev: a.Stddev, MAD: a.MAD,
 		WithinTolerance: a.WithinTolerance,
 		Offset:          a.Offset.Estimate, OffsetLow: a.Offset.Low, OffsetHigh: a.Offset.High,
@@ -454,7 +454,12 @@ func verdict(a stats.Analysis, per []groupAnalysis, m *report.Model, res *match.
 	preClock := sideLabel("pre", "'s", res.PreDomains, m.Exporters)
 	postClock := sideLabel("post", "'s clock", res.PostDomains, m.Exporters)
 	level := func(x stats.Analysis) string {
-		return fmt.Sprintf("%s %s .. %s, %s", x.Offset.Name(), stats.FormatSignedMs(x.Offset.Low), stats.FormatSignedMs(x.Offset.High), count(x.N, "pair", "pairs"))
+		n := count(x.N, "pair", "pairs")
+		if x.Continuations > 0 {
+			// The tables count every pair; say why this number is smaller.
+			n += " besides " + count(x.Continuations, "continuation pair", "continuation pairs")
+		}
+		return fmt.Sprintf("%s %s .. %s, %s", x.Offset.Name(), stats.FormatSignedMs(x.Offset.Low), stats.FormatSignedMs(x.Offset.High), n)
 	}
 	// Pairing measures the post clock against the pre clock: a positive
 	// offset means the post exporter stamps the same session later, i.e.

@@ -3,6 +3,7 @@ package app
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -271,5 +272,28 @@ func TestMatchNamesTheOneProbeThatIsOffAmongHealthyOnes(t *testing.T) {
 	}
 	if len(m.Overall.Steps) != 0 {
 		t.Errorf("pooled figures show %d steps: mixing exporter pairs must not invent steps", len(m.Overall.Steps))
+	}
+	// Each row counts every pair of its exporter pair (the truth file: 243,
+	// 220 and 212 pairs) and says how many are continuations; the verdict's
+	// count for .169 is the pairs its figures rest on, and says so.
+	wantPairs := map[string]int{"10.103.0.169/310 -> 10.103.0.169/320": 243, "10.103.0.170/310 -> 10.103.0.170/320": 220, "10.103.0.168/310 -> 10.103.0.168/320": 212}
+	conts := map[string]int{}
+	for _, g := range res.ByExporterPair(capt.Records) {
+		for _, i := range g.Pairs {
+			if res.Pairs[i].Continuation {
+				conts[g.Key.String()]++
+			}
+		}
+	}
+	for _, c := range m.PerPair {
+		if c.Pairs != wantPairs[c.Label] || c.Continuations != conts[c.Label] || c.Continuations == 0 || c.ClockPairs() != c.Pairs-conts[c.Label] {
+			t.Errorf("%s: %d pairs, %d continuations, %d clock pairs; want %d, %d, %d", c.Label, c.Pairs, c.Continuations, c.ClockPairs(),
+				wantPairs[c.Label], conts[c.Label], wantPairs[c.Label]-conts[c.Label])
+		}
+		if c.Label == "10.103.0.169/310 -> 10.103.0.169/320" {
+			if want := fmt.Sprintf(", %d pairs besides %d continuation pairs)", c.ClockPairs(), c.Continuations); !strings.Contains(m.Verdict.Summary, want) {
+				t.Errorf("summary %q lacks %q", m.Verdict.Summary, want)
+			}
+		}
 	}
 }

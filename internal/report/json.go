@@ -400,6 +400,8 @@ func (j *jsonBuf) clock(c *Clock) *jsonBuf {
 	j.raw("{")
 	j.key("label").str(c.Label).raw(",")
 	j.key("pairs").int(int64(c.Pairs)).raw(",")
+	j.key("clock_pairs").int(int64(c.ClockPairs())).raw(",")
+	j.key("continuation_pairs").int(int64(c.Continuations)).raw(",")
 	j.key("unmatched_pre").int(int64(c.UnmatchedPre)).raw(",")
 	j.key("unmatched_post").int(int64(c.UnmatchedPost)).raw(",")
 	for _, kv := range []struct {

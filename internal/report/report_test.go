@@ -507,3 +507,47 @@ func TestFieldsARecordLacksAreNullInJSONAndEmptyInCSV(t *testing.T) {
 		}
 	}
 }
+
+func TestPerExporterPairCountsShowContinuationsApart(t *testing.T) {
+	m := reporttest.Model(5) // pair 5 is a continuation pair
+	m.Overall.Continuations, m.PerPair[0].Continuations = 1, 1
+	var buf bytes.Buffer
+	if err := report.WriteJSON(context.Background(), &buf, m); err != nil {
+		t.Fatal(err)
+	}
+	type counts struct {
+		Pairs             int `json:"pairs"`
+		ClockPairs        int `json:"clock_pairs"`
+		ContinuationPairs int `json:"continuation_pairs"`
+	}
+	var got struct {
+		Clock   counts   `json:"clock"`
+		PerPair []counts `json:"per_pair"`
+	}
+	if err := json.Unmarshal(buf.Bytes(), &got); err != nil {
+		t.Fatal(err)
+	}
+	want := counts{Pairs: 5, ClockPairs: 4, ContinuationPairs: 1}
+	if got.Clock != want || len(got.PerPair) != 1 || got.PerPair[0] != want {
+		t.Errorf("clock %+v, per_pair %+v; want %+v", got.Clock, got.PerPair, want)
+	}
+	buf.Reset()
+	if err := report.WriteText(context.Background(), &buf, m); err != nil {
+		t.Fatal(err)
+	}
+	var header, row string
+	for _, l := range strings.Split(buf.String(), "\n") {
+		switch {
+		case strings.Contains(l, "EXPORTER PAIR"):
+			header = l
+		case strings.HasPrefix(strings.TrimSpace(l), "192.0.2.1/310 -> 192.0.2.2/320"):
+			row = l
+		}
+	}
+	if f, r := strings.Fields(header), strings.Fields(row); len(f) < 4 || f[2] != "PAIRS" || f[3] != "CONT." || len(r) < 5 || r[3] != "5" || r[4] != "1" {
+		t.Errorf("per exporter pair table:\n%s\n%s\nwant PAIRS 5 and CONT. 1", header, row)
+	}
+	if !strings.Contains(buf.String(), "continuation pairs among them") {
+		t.Errorf("no footnote explains CONT.:\n%s", buf.String())
+	}
+}

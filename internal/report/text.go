@@ -55,7 +55,7 @@ func WriteText(ctx context.Context, w io.Writer, m *Model) error {
 	if len(m.PerPair) > 0 {
 		p("\nPer exporter pair (pre -> post)\n")
 		t = tabwriter.NewWriter(tw, 0, 4, 2, ' ', tabwriter.AlignRight)
-		fmt.Fprintf(t, "EXPORTER PAIR\tPAIRS\tUNM. PRE\tUNM. POST\tOFFSET ms\t95%% INTERVAL ms\tMEDIAN ms\tMAD ms\tDRIFT ppm\tSTEPS\t\n")
+		fmt.Fprintf(t, "EXPORTER PAIR\tPAIRS\tCONT.\tUNM. PRE\tUNM. POST\tOFFSET ms\t95%% INTERVAL ms\tMEDIAN ms\tMAD ms\tDRIFT ppm\tSTEPS\t\n")
 		for i := range m.PerPair {
 			if i%256 == 0 && ctx.Err() != nil {
 				return ctx.Err()
@@ -65,12 +65,14 @@ func WriteText(ctx context.Context, w io.Writer, m *Model) error {
 			if k.HasDrift {
 				drift = fmtFloat(k.DriftPPM, 3)
 			}
-			fmt.Fprintf(t, "%s\t%d\t%d\t%d\t%s\t%s\t%s\t%s\t%s\t%d\t\n", CleanText(k.Label), k.Pairs, k.UnmatchedPre, k.UnmatchedPost,
+			fmt.Fprintf(t, "%s\t%d\t%d\t%d\t%d\t%s\t%s\t%s\t%s\t%s\t%d\t\n", CleanText(k.Label), k.Pairs, k.Continuations, k.UnmatchedPre, k.UnmatchedPost,
 				FormatMs(k.Offset), IntervalCell(k), FormatMs(k.Median), FormatMs(k.MAD), drift, len(k.Steps))
 		}
 		_ = t.Flush()
-		if s := IntervalFootnote(m.PerPair); s != "" {
-			p("  %s\n", s)
+		for _, s := range []string{ContinuationsFootnote(m.PerPair), IntervalFootnote(m.PerPair)} {
+			if s != "" {
+				p("%s", wrap(s, "  ", "  "))
+			}
 		}
 	}
 
@@ -224,6 +226,17 @@ func IntervalFootnote(cs []Clock) string {
 	for i := range cs {
 		if strings.HasSuffix(IntervalCell(&cs[i]), "*") {
 			return "* too few pairs for a 95 % interval: min .. max of the pairs"
+		}
+	}
+	return ""
+}
+
+// ContinuationsFootnote explains the continuation column of a per exporter
+// pair table when a row has continuation pairs, "" otherwise.
+func ContinuationsFootnote(cs []Clock) string {
+	for i := range cs {
+		if cs[i].Continuations > 0 {
+			return "Pairs count every pair; the continuation pairs among them (long sessions split by the exporters' active timeouts) are left out of the offset, interval, MAD, drift and steps."
 		}
 	}
 	return ""

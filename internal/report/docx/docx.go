@@ -417,8 +417,8 @@ func (d *doc) document(ctx context.Context, m *report.Model, title string, opt O
 		expRows = append(expRows, []string{e.Exporter, strconv.FormatUint(uint64(e.Domain), 10), e.Side, e.Versions,
 			strconv.Itoa(e.Records), e.Encodings, lag[0], lag[1], lag[2], report.StartAfterExportText(&m.Exporters[i])})
 	}
-	pairRight := []bool{false, true, true, true, true, true, true, true}
-	pairHeader := []string{"Pre -> post", "Pairs", "Unmatched pre / post", "Offset (ms)", "95 % interval (ms)", "MAD (ms)", "Drift (ppm)", "Steps"}
+	pairRight := []bool{false, true, true, true, true, true, true, true, true}
+	pairHeader := []string{"Pre -> post", "Pairs", "Continuation pairs", "Unmatched pre / post", "Offset (ms)", "95 % interval (ms)", "MAD (ms)", "Drift (ppm)", "Steps"}
 	var pairRows [][]string
 	for i := range m.PerPair {
 		k := &m.PerPair[i]
@@ -426,7 +426,7 @@ func (d *doc) document(ctx context.Context, m *report.Model, title string, opt O
 		if k.HasDrift {
 			drift = fmtPPM(k.DriftPPM)
 		}
-		pairRows = append(pairRows, []string{k.Label, strconv.Itoa(k.Pairs), strconv.Itoa(k.UnmatchedPre) + " / " + strconv.Itoa(k.UnmatchedPost),
+		pairRows = append(pairRows, []string{k.Label, strconv.Itoa(k.Pairs), strconv.Itoa(k.Continuations), strconv.Itoa(k.UnmatchedPre) + " / " + strconv.Itoa(k.UnmatchedPost),
 			report.FormatMs(k.Offset), report.IntervalCell(k),
 			report.FormatMs(k.MAD), drift, strconv.Itoa(len(k.Steps))})
 	}
@@ -444,8 +444,10 @@ func (d *doc) document(ctx context.Context, m *report.Model, title string, opt O
 	if len(pairRows) > 0 {
 		d.text("Heading1", "Exporter pairs")
 		d.styledTable("TableSmall", smallTableMargin, pairWidths, pairRight, pairHeader, pairRows)
-		if s := report.IntervalFootnote(m.PerPair); s != "" {
-			d.text("", s)
+		for _, s := range []string{report.ContinuationsFootnote(m.PerPair), report.IntervalFootnote(m.PerPair)} {
+			if s != "" {
+				d.text("", s)
+			}
 		}
 	}
 	if landscape {

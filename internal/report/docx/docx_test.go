@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -318,4 +319,20 @@ func pdfPages(pdf []byte) int {
 		}
 	}
 	return n
+}
+
+func TestExporterPairsTableCountsContinuationsApart(t *testing.T) {
+	m := reporttest.Model(5) // pair 5 is a continuation pair
+	m.PerPair[0].Continuations = 1
+	paras := paragraphs(t, entries(t, render(t, m, Options{}))["word/document.xml"])
+	want := []string{"Pre -> post", "Pairs", "Continuation pairs", "Unmatched pre / post"}
+	row := []string{"192.0.2.1/310 -> 192.0.2.2/320", "5", "1", "2 / 2"}
+	i := slices.Index(paras, want[0])
+	j := slices.Index(paras, row[0])
+	if i < 0 || j < 0 || !slices.Equal(paras[i:i+4], want) || !slices.Equal(paras[j:j+4], row) {
+		t.Errorf("exporter pairs table: header at %d, row at %d; want %q and %q in\n%q", i, j, want, row, paras)
+	}
+	if !slices.ContainsFunc(paras, func(p string) bool { return strings.Contains(p, "continuation pairs among them") }) {
+		t.Error("no footnote explains the continuation column")
+	}
 }

@@ -750,7 +750,7 @@ func exporterPairsSheet(f *excelize.File, m *report.Model, st styles, used usedR
 	if _, err := f.NewSheet(sheet); err != nil {
 		return err
 	}
-	cols := []column{{"Exporter pair (pre -> post)", 34}, {"Pairs", 9}, {"Unmatched pre", 10}, {"Unmatched post", 10},
+	cols := []column{{"Exporter pair (pre -> post)", 34}, {"Pairs", 9}, {"Continuation pairs (not in the figures)", 12}, {"Unmatched pre", 10}, {"Unmatched post", 10},
 		{"Offset (ms)", 12}, {"Offset low (ms)", 12}, {"Offset high (ms)", 12}, {"Median (ms)", 12}, {"MAD (ms)", 10},
 		{"P5 (ms)", 12}, {"P95 (ms)", 12}, {"Drift (ppm)", 10}, {"Drift (ms/hour)", 10}, {"Steps", 7}, {"Precision (± ms)", 10},
 		{"Time-zone hint", 30}}
@@ -769,15 +769,16 @@ func exporterPairsSheet(f *excelize.File, m *report.Model, st styles, used usedR
 		h := k.Pairs > 0
 		w.set(1, k.Label, 0)
 		w.set(2, k.Pairs, 0)
-		w.set(3, k.UnmatchedPre, 0)
-		w.set(4, k.UnmatchedPost, 0)
+		w.set(3, k.Continuations, 0)
+		w.set(4, k.UnmatchedPre, 0)
+		w.set(5, k.UnmatchedPost, 0)
 		for j, v := range []any{num(k.Offset, h), num(k.OffsetLow, h), num(k.OffsetHigh, h), num(k.Median, h), num(k.MAD, h),
 			num(k.P5, h), num(k.P95, h), num(k.DriftPPM, k.HasDrift), num(k.DriftMsPerHour, k.HasDrift)} {
-			w.set(5+j, v, st.ms)
+			w.set(6+j, v, st.ms)
 		}
-		w.set(14, len(k.Steps), 0)
-		w.set(15, num(k.Uncertainty, k.Uncertainty > 0), st.ms)
-		w.set(16, k.QuarterHourHint, 0)
+		w.set(15, len(k.Steps), 0)
+		w.set(16, num(k.Uncertainty, k.Uncertainty > 0), st.ms)
+		w.set(17, k.QuarterHourHint, 0)
 		w.row++
 	}
 	return w.err

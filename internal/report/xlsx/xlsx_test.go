@@ -454,3 +454,14 @@ func TestFieldsARecordLacksAreEmptyCellsNotZeros(t *testing.T) {
 		}
 	}
 }
+
+func TestExporterPairsSheetCountsContinuationsApart(t *testing.T) {
+	m := reporttest.Model(5) // pair 5 is a continuation pair
+	m.PerPair[0].Continuations = 1
+	f := open(t, render(t, m))
+	for cell, want := range map[string]string{"B1": "Pairs", "C1": "Continuation pairs (not in the figures)", "B2": "5", "C2": "1", "D2": "2"} {
+		if got, _ := f.GetCellValue("Exporter pairs", cell); got != want {
+			t.Errorf("Exporter pairs!%s = %q, want %q", cell, got, want)
+		}
+	}
+}
