@@ -63,7 +63,7 @@ func Match(ctx context.Context, cfg MatchConfig) error {
 		if len(tally.Notes) > 0 {
 			msg += ": " + strings.Join(tally.Notes, "; ")
 		} else if _, undecoded, _ := tally.Total(); undecoded > 0 {
-			msg += fmt.Sprintf(": %d data sets could not be decoded ('nftimediff inspect' shows them per exporter)", undecoded)
+			msg += fmt.Sprintf(": %s ('nftimediff inspect' shows them per exporter)", count(undecoded, "data set could not be decoded", "data sets could not be decoded"))
 		} else if packets := tally.Packets(); packets > 0 {
 			msg += fmt.Sprintf(": %s only templates and options ('nftimediff inspect' shows them per exporter)", count(packets, "export packet carries", "export packets carry"))
 		} else {
@@ -78,7 +78,7 @@ func Match(ctx context.Context, cfg MatchConfig) error {
 	one.AllPairs = false
 	res, err := match.Run(recs, one)
 	if err != nil {
-		return WithCode(ExitNoFlows, err)
+		return WithCode(ExitNoFlows, oneSideOnly(err, cfg))
 	}
 	m := BuildModel(recs, tally, res, cfg)
 	if cfg.Match.AllPairs {
@@ -124,6 +124,56 @@ func Match(ctx context.Context, cfg MatchConfig) error {
 		return Errorf(ExitOutOfSync, "out of sync (--fail-on-drift): %s", strings.TrimPrefix(m.Verdict.Summary, capital(stats.OutOfSync)+": "))
 	}
 	return nil
+}
+
+// oneSideOnly rewords a side error for an input that holds one
+// observation domain: choosing other domains cannot help there (the same
+// domain on both sides is refused), only the other side's capture can.
+func oneSideOnly(err error, cfg MatchConfig) error {
+	var se *match.SideError
+	if !errors.As(err, &se) || se.Code != ExitNoFlows || len(se.Found) != 1 {
+		return err
+	}
+	d := se.Found[0]
+	pre, post := cfg.Match.PreDomains, cfg.Match.PostDomains
+	if len(pre) == 0 {
+		pre = []uint32{match.DefaultPreDomain}
+	}
+	if len(post) == 0 {
+		post = []uint32{match.DefaultPostDomain}
+	}
+	example := fmt.Sprintf("nftimediff match %s OTHER-SIDE.pcap", strings.Join(cfg.Inputs, " "))
+	switch {
+	case slices.Contains(pre, d.Domain) || slices.Contains(post, d.Domain):
+		side, other, flag := "pre", "post", "--post-odid"
+		if slices.Contains(post, d.Domain) {
+			side, other, flag = "post", "pre", "--pre-odid"
+		}
+		return Errorf(ExitNoFlows, "%s: the input holds the %s side only (%s). Add the capture of the %s side: match reads several inputs (%s), with %s if the %s side is not domain %s",
+			se.Msg, side, domainText(d), other, example, flag, other, joinDomains(map[string][]uint32{"pre": pre, "post": post}[other]))
+	}
+	return Errorf(ExitNoFlows, "the input holds one observation domain only (%s): one side of the NAT at most. Add the capture of the other side: match reads several inputs (%s), "+
+		"and name the domains with --pre-odid and --post-odid when they are not %s and %s (e.g. --pre-odid %d --post-odid ID, or the other way round)",
+		domainText(d), example, joinDomains(pre), joinDomains(post), d.Domain)
+}
+
+// domainText is "domain 70, 892 flows from exporter 127.0.0.1".
+func domainText(d match.DomainCount) string {
+	ex := strings.Join(addrStrings(d.Exporters), ", ")
+	if len(d.Exporters) > 1 {
+		ex = "exporters " + ex
+	} else {
+		ex = "exporter " + ex
+	}
+	return fmt.Sprintf("domain %d, %s from %s", d.Domain, count(d.Flows, "flow", "flows"), ex)
+}
+
+func joinDomains(ds []uint32) string {
+	s := make([]string, len(ds))
+	for i, d := range ds {
+		s[i] = fmt.Sprint(d)
+	}
+	return strings.Join(s, ",")
 }
 
 // readAll reads every record of the inputs into memory: matching needs both
@@ -629,7 +679,6 @@ func beyondWindow(res *match.Result) string {
 	return fmt.Sprintf("%d of %d pre records have same-key candidates only outside the %s window, %d of them within %s of %s: if that is the clocks' offset (a time zone?), rerun with --window %s",
 		n, res.RecordsPre, stats.FormatMs(float64(res.Window)/1e6), near, stats.FormatMs(float64(band)/1e6), stats.FormatSignedMs(float64(at)/1e6), report.FlagDuration((at.Abs() + res.Window).Round(time.Second)))
 }
-
 
 // outliers names the pairs (continuations aside) whose difference lies
 // further than limit from their exporter pair's clock level at that time

@@ -297,3 +297,40 @@ func TestMatchNamesTheOneProbeThatIsOffAmongHealthyOnes(t *testing.T) {
 		}
 	}
 }
+
+// Inputs that cannot be matched as they are say what would help: the
+// other side's capture for one domain (choosing domains cannot help: the
+// same domain on both sides is refused), the missing templates for data
+// without them. Counts from tshark: graylog 892 records of domain 70 from
+// 127.0.0.1; a_nf9_basic 5 records of domain 310 from 192.0.2.10;
+// ipfixcol-only-data 3 data sets and no template; header-and-zeros 1 set.
+func TestMatchSaysWhatWouldHelpWhenItCannotPair(t *testing.T) {
+	for _, tc := range []struct {
+		name, in string
+		cfg      match.Config
+		want     string
+	}{
+		{"one unknown domain: add the other side and name the domains", filepath.Join(realDir, "graylog-nprobe-netflow9-3.pcap"), match.Config{},
+			"the input holds one observation domain only (domain 70, 892 flows from exporter 127.0.0.1): one side of the NAT at most. Add the capture of the other side: match reads several inputs (nftimediff match %s OTHER-SIDE.pcap), and name the domains with --pre-odid and --post-odid when they are not 310 and 320 (e.g. --pre-odid 70 --post-odid ID, or the other way round)"},
+		{"the pre side alone: add the post side", filepath.Join(formatDir, "a_nf9_basic.pcap"), match.Config{},
+			"no flow records on the post side (domain 320): the input holds the pre side only (domain 310, 5 flows from exporter 192.0.2.10). Add the capture of the post side: match reads several inputs (nftimediff match %s OTHER-SIDE.pcap), with --post-odid if the post side is not domain 320"},
+		{"the one domain named as post: add the pre side", filepath.Join(formatDir, "a_nf9_basic.pcap"), match.Config{PreDomains: []uint32{311}, PostDomains: []uint32{310}},
+			"no flow records on the pre side (domain 311): the input holds the post side only (domain 310, 5 flows from exporter 192.0.2.10). Add the capture of the pre side: match reads several inputs (nftimediff match %s OTHER-SIDE.pcap), with --pre-odid if the pre side is not domain 311"},
+		{"data sets without any template: capture longer", filepath.Join(realDir, "ipfixcol-only-data-no-templates.pcap"), match.Config{},
+			"no flow records in the input: %s: 3 data sets came before (or without) a template: 3 have no template anywhere in the capture (the exporter sent it before the capture began) and could not be decoded: capture from the exporter's start, or for longer (most exporters resend their templates every few minutes)"},
+		{"one undecodable set, in the singular", filepath.Join(realDir, "ipfixcol-header-and-zeros.pcap"), match.Config{},
+			"no flow records in the input: 1 data set could not be decoded ('nftimediff inspect' shows them per exporter)"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			needCapture(t, tc.in)
+			err := Match(context.Background(), MatchConfig{Inputs: []string{tc.in}, Match: tc.cfg})
+			want := tc.want
+			if strings.Contains(want, "%s") {
+				want = fmt.Sprintf(want, tc.in)
+			}
+			if Code(err) != ExitNoFlows || err.Error() != want {
+				t.Errorf("exit %d, error\n%v\nwant exit %d and\n%s", Code(err), err, ExitNoFlows, want)
+			}
+		})
+	}
+}

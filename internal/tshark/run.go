@@ -118,6 +118,10 @@ type run struct {
 	file   string // the file name shown (Options.Names)
 	path   string // the file tshark reads
 	frames int    // frames in the file, from the first pass (0: unknown)
+	// before counts the data sets the first pass found before (or
+	// without) a template, when tshark runs with -2 for them: finish
+	// says how many -2 decoded and how many have no template at all.
+	before int
 	procs  []*proc
 	w      *Walker
 }
@@ -356,13 +360,15 @@ func (s *Source) start(path, name string) (*run, error) {
 		}
 		if s.opt.TwoPass == TwoPassAuto && sc.dataBeforeTemplate > 0 {
 			twoPass = true
-			s.tally.Notes = append(s.tally.Notes, fmt.Sprintf("%s: %s: tshark runs in two passes (-2) to decode those whose template comes later", file, count(sc.dataBeforeTemplate, "data set arrives before (or without) a template for it", "data sets arrive before (or without) a template for them")))
 		}
 	}
 	jobs := max(s.opt.Jobs, 1)
 	r := &run{file: file, path: path}
 	if sc != nil {
 		r.frames = sc.frames
+		if twoPass {
+			r.before = sc.dataBeforeTemplate
+		}
 	}
 	var outs []io.Reader
 	for i := range jobs {
@@ -490,7 +496,33 @@ func (s *Source) finish(werr error) error {
 		}
 	}
 	s.tally.Merge(r.w.Tally())
+	if r.before > 0 {
+		s.tally.Notes = append(s.tally.Notes, twoPassNote(r.file, r.before, r.w.Tally()))
+	}
 	return nil
+}
+
+// twoPassNote says what tshark's two passes (-2) made of the data sets
+// that came before (or without) their template: how many the template
+// that came later decoded, and how many have no template anywhere in the
+// capture (sent before the capture began) and stay undecoded.
+func twoPassNote(file string, before int, t *flow.Tally) string {
+	recovered := 0
+	for _, d := range t.Domains {
+		recovered += d.RecoveredSets
+	}
+	recovered = min(recovered, before)
+	var parts []string
+	if recovered > 0 {
+		parts = append(parts, fmt.Sprintf("tshark's two passes (-2) decoded %s with a template that came later", count(recovered, "of them", "of them")))
+	}
+	if missing := before - recovered; missing > 0 {
+		parts = append(parts, fmt.Sprintf("%s no template anywhere in the capture (the exporter sent it before the capture began) and could not be decoded: "+
+			"capture from the exporter's start, or for longer (most exporters resend their templates every few minutes)",
+			count(missing, "has", "have")))
+	}
+	return fmt.Sprintf("%s: %s before (or without) a template: %s", file,
+		count(before, "data set came", "data sets came"), strings.Join(parts, "; "))
 }
 
 // failure turns a walker error or a bad exit of process p into an *Error.

@@ -296,3 +296,32 @@ func TestTsharkArgs(t *testing.T) {
 		t.Errorf("got  %s\nwant %s", got, want)
 	}
 }
+
+func TestTwoPassNoteSaysWhatTheSecondPassDecodedAndWhatHasNoTemplate(t *testing.T) {
+	tally := func(recovered ...int) *flow.Tally {
+		t := &flow.Tally{}
+		for i, n := range recovered {
+			t.Domain(flow.ExporterDomain{Domain: uint32(i)}).RecoveredSets = n
+		}
+		return t
+	}
+	for _, tc := range []struct {
+		name   string
+		before int
+		t      *flow.Tally
+		want   string
+	}{
+		{"every set decoded by the template that came later", 2, tally(1, 1),
+			"x.pcap: 2 data sets came before (or without) a template: tshark's two passes (-2) decoded 2 of them with a template that came later"},
+		{"no template anywhere: nothing decoded, and the capture says why", 3, tally(0),
+			"x.pcap: 3 data sets came before (or without) a template: 3 have no template anywhere in the capture (the exporter sent it before the capture began) and could not be decoded: capture from the exporter's start, or for longer (most exporters resend their templates every few minutes)"},
+		{"some of each, in the singular", 2, tally(1),
+			"x.pcap: 2 data sets came before (or without) a template: tshark's two passes (-2) decoded 1 of them with a template that came later; 1 has no template anywhere in the capture (the exporter sent it before the capture began) and could not be decoded: capture from the exporter's start, or for longer (most exporters resend their templates every few minutes)"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := twoPassNote("x.pcap", tc.before, tc.t); got != tc.want {
+				t.Errorf("got  %s\nwant %s", got, tc.want)
+			}
+		})
+	}
+}
