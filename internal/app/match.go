@@ -323,9 +323,29 @@ func BuildModel(recs []flow.Record, tally *flow.Tally, res *match.Result, cfg Ma
 		per = append(per, groupAnalysis{label: g.Key.String(), a: a})
 		m.PerPair = append(m.PerPair, clockOf(g.Key.String(), a, len(g.Pairs), g.UnmatchedPre, g.UnmatchedPost))
 	}
+	if len(groups) == 0 {
+		// Nothing paired: the table still shows who was compared. These
+		// rows take no part in the verdict (there is nothing to judge).
+		for _, g := range unpairedGroups(recs, res) {
+			m.PerPair = append(m.PerPair, clockOf(g.Key.String(), stats.Analyze(nil, opt), 0, g.UnmatchedPre, g.UnmatchedPost))
+		}
+	}
 
 	m.Exporters = exporters(tally, res)
 	m.Verdict = verdict(overall, per, m, res)
+	if len(res.Pairs) == 0 {
+		// Nothing paired: the decisive reason ("no pairs: nothing to
+		// compare") gives way to why, per side.
+		var why []string
+		for side, us := range [2][]match.Unmatched{res.UnmatchedPre, res.UnmatchedPost} {
+			if s := reasonTally([...]string{"pre", "post"}[side], us); s != "" {
+				why = append(why, s)
+			}
+		}
+		if len(why) > 0 {
+			m.Verdict.Reasons = slices.Replace(m.Verdict.Reasons, 0, min(1, len(m.Verdict.Reasons)), why...)
+		}
+	}
 	if s := startsAhead(recs, m.Exporters); s != "" {
 		m.Verdict.Reasons = append(m.Verdict.Reasons, s)
 	}
@@ -363,6 +383,62 @@ func BuildModel(recs []flow.Record, tally *flow.Tally, res *match.Result, cfg Ma
 		m.Notes = append(m.Notes, fmt.Sprintf("%d records belong to neither side (other domains or exporters) and were left out", res.Excluded))
 	}
 	return m
+}
+
+// unpairedGroups lists, when nothing paired, every combination of a pre
+// and a post exporter domain with unmatched records, with their unmatched
+// counts (as ByExporterPair counts them): the per exporter pair table then
+// still shows who was compared, and that nothing paired.
+func unpairedGroups(recs []flow.Record, res *match.Result) []match.PairGroup {
+	count := func(us []match.Unmatched) (map[flow.ExporterDomain]int, []flow.ExporterDomain) {
+		n := map[flow.ExporterDomain]int{}
+		var order []flow.ExporterDomain
+		for _, u := range us {
+			ed := recs[u.Index].ExporterDomain()
+			if n[ed] == 0 {
+				order = append(order, ed)
+			}
+			n[ed]++
+		}
+		slices.SortFunc(order, func(a, b flow.ExporterDomain) int {
+			return cmp.Or(a.Exporter.Compare(b.Exporter), cmp.Compare(a.Domain, b.Domain))
+		})
+		return n, order
+	}
+	npre, pres := count(res.UnmatchedPre)
+	npost, posts := count(res.UnmatchedPost)
+	var out []match.PairGroup
+	for _, a := range pres {
+		for _, b := range posts {
+			out = append(out, match.PairGroup{Key: match.ExporterPair{Pre: a, Post: b}, UnmatchedPre: npre[a], UnmatchedPost: npost[b]})
+		}
+	}
+	return out
+}
+
+// reasonTally counts a side's unmatched records by reason, most frequent
+// first: "5 pre records: no record with the same key on the other side",
+// "5 pre records without a partner: no start time (3); no record with the
+// same key on the other side (2)".
+func reasonTally(side string, us []match.Unmatched) string {
+	if len(us) == 0 {
+		return ""
+	}
+	n := map[match.Reason]int{}
+	for _, u := range us {
+		n[u.Why]++
+	}
+	whys := slices.Collect(maps.Keys(n))
+	slices.SortFunc(whys, func(a, b match.Reason) int { return cmp.Or(cmp.Compare(n[b], n[a]), cmp.Compare(a, b)) })
+	recs := count(len(us), side+" record", side+" records")
+	if len(whys) == 1 {
+		return fmt.Sprintf("%s: %s", recs, whys[0])
+	}
+	parts := make([]string, len(whys))
+	for i, w := range whys {
+		parts[i] = fmt.Sprintf("%s (%d)", w, n[w])
+	}
+	return fmt.Sprintf("%s without a partner: %s", recs, strings.Join(parts, "; "))
 }
 
 // reportPairs turns the matcher's pairs into the report's.

@@ -12,9 +12,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/xuri/excelize/v2"
+
 	"netflowtimedifference/internal/flow"
 	"netflowtimedifference/internal/gen"
 	"netflowtimedifference/internal/match"
+	"netflowtimedifference/internal/report"
 	"netflowtimedifference/internal/stats"
 )
 
@@ -90,7 +93,7 @@ func TestMatchFindsTheKnownDifferencesOfTheIpfixcolCapture(t *testing.T) {
 		t.Fatal(err)
 	}
 	words := strings.Join(strings.Fields(text.String()), " ") // the summary's sentences are wrapped
-	for _, want := range []string{"VERDICT: IN SYNC", "+949 ms (domain 0 frame 7 flow 1 <=> domain 4 frame 11 flow 1, 212.111.2.151:8000 -> 147.229.14.221:52866 tcp)", "already running when the capture began"} {
+	for _, want := range []string{"VERDICT: IN SYNC", "+949 ms (domain 0 frame 7 set 2 flow 1 <=> domain 4 frame 11 set 2 flow 1, 212.111.2.151:8000 -> 147.229.14.221:52866 tcp)", "already running when the capture began"} {
 		if !strings.Contains(words, want) {
 			t.Errorf("summary lacks %q:\n%s", want, text.String())
 		}
@@ -332,5 +335,44 @@ func TestMatchSaysWhatWouldHelpWhenItCannotPair(t *testing.T) {
 				t.Errorf("exit %d, error\n%v\nwant exit %d and\n%s", Code(err), err, ExitNoFlows, want)
 			}
 		})
+	}
+}
+
+// When nothing pairs, the summary says why per side and still lists the
+// exporter pair that was compared. a_nf9_basic holds 5 records of
+// 192.0.2.10/310, b_ipfix_basic 4 of 192.0.2.20/320, with no common
+// destination (tshark -T fields -e cflow.dstaddr).
+func TestMatchWithoutPairsSaysWhyPerSide(t *testing.T) {
+	pre, post := filepath.Join(formatDir, "a_nf9_basic.pcap"), filepath.Join(formatDir, "b_ipfix_basic.pcap")
+	needCapture(t, pre)
+	needCapture(t, post)
+	var out bytes.Buffer
+	xlsxPath := filepath.Join(t.TempDir(), "r.xlsx")
+	if err := Match(context.Background(), MatchConfig{Inputs: []string{pre, post}, Stdout: &out, Paths: report.Paths{XLSX: xlsxPath}}); err != nil {
+		t.Fatal(err)
+	}
+	text := out.String()
+	for _, want := range []string{
+		"  - 5 pre records: no record with the same key on the other side\n",
+		"  - 4 post records: no record with the same key on the other side\n",
+		"  192.0.2.10/310 -> 192.0.2.20/320      0      0         5          4        n/a",
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("summary lacks %q:\n%s", want, text)
+		}
+	}
+	for _, unwanted := range []string{"nothing to compare", "n/a ms", "of pairs within"} {
+		if strings.Contains(text, unwanted) {
+			t.Errorf("summary says %q:\n%s", unwanted, text)
+		}
+	}
+	f, err := excelize.OpenFile(xlsxPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rows, _ := f.GetRows("Exporter pairs")
+	if len(rows) != 2 || rows[1][0] != "192.0.2.10/310 -> 192.0.2.20/320" || rows[1][1] != "0" || rows[1][3] != "5" || rows[1][4] != "4" {
+		t.Errorf("Exporter pairs sheet %q, want one row with 0 pairs, 5 and 4 unmatched", rows)
 	}
 }

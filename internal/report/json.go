@@ -412,7 +412,13 @@ func (j *jsonBuf) clock(c *Clock) *jsonBuf {
 		{"offset_ms", c.Offset}, {"offset_low_ms", c.OffsetLow}, {"offset_high_ms", c.OffsetHigh}} {
 		j.key(kv.k).num(orNaN(kv.v, has)).raw(",")
 	}
-	j.key("offset_interval").str(IntervalName(c)).raw(",")
+	j.key("offset_interval")
+	if has {
+		j.str(IntervalName(c))
+	} else {
+		j.raw("null")
+	}
+	j.raw(",")
 	j.key("offset_coverage").num(orNaN(c.OffsetCoverage, has && c.OffsetInterval != "")).raw(",")
 	j.key("drift_ms_per_hour").num(orNaN(c.DriftMsPerHour, c.HasDrift)).raw(",")
 	j.key("drift_ppm").num(orNaN(c.DriftPPM, c.HasDrift)).raw(",")

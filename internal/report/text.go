@@ -39,13 +39,15 @@ func WriteText(ctx context.Context, w io.Writer, m *Model) error {
 	c := &m.Overall
 	t := tabwriter.NewWriter(tw, 0, 4, 2, ' ', 0)
 	fmt.Fprintf(t, "Offset\t%s\n", OffsetText(c))
-	fmt.Fprintf(t, "Differences\tmedian %s ms, MAD %s ms, mean %s ms, stddev %s ms\n",
-		FormatMs(c.Median), FormatMs(c.MAD), FormatMs(c.Mean), FormatMs(c.Stddev))
-	fmt.Fprintf(t, "Spread\tp5 .. p95 %s .. %s ms, min .. max %s .. %s ms\n", FormatMs(c.P5), FormatMs(c.P95), FormatMs(c.Min), FormatMs(c.Max))
-	fmt.Fprintf(t, "Drift\t%s\n", DriftText(c))
-	fmt.Fprintf(t, "Steps\t%s\n", StepsText(c.Steps))
-	fmt.Fprintf(t, "Precision\t%s\n", PrecisionText(c))
-	fmt.Fprintf(t, "Within tolerance\t%s of pairs within ±%s ms\n", percent(c.WithinTolerance), FormatMs(float64(m.Params.Tolerance)/1e6))
+	if c.Pairs > 0 { // without pairs every figure would read n/a: the counts say why
+		fmt.Fprintf(t, "Differences\tmedian %s ms, MAD %s ms, mean %s ms, stddev %s ms\n",
+			FormatMs(c.Median), FormatMs(c.MAD), FormatMs(c.Mean), FormatMs(c.Stddev))
+		fmt.Fprintf(t, "Spread\tp5 .. p95 %s .. %s ms, min .. max %s .. %s ms\n", FormatMs(c.P5), FormatMs(c.P95), FormatMs(c.Min), FormatMs(c.Max))
+		fmt.Fprintf(t, "Drift\t%s\n", DriftText(c))
+		fmt.Fprintf(t, "Steps\t%s\n", StepsText(c.Steps))
+		fmt.Fprintf(t, "Precision\t%s\n", PrecisionText(c))
+		fmt.Fprintf(t, "Within tolerance\t%s of pairs within ±%s ms\n", percent(c.WithinTolerance), FormatMs(float64(m.Params.Tolerance)/1e6))
+	}
 	fmt.Fprintf(t, "Pairs\t%s\n", CountsText(m))
 	if c.QuarterHourHint != "" {
 		fmt.Fprintf(t, "Time zone?\t%s\n", CleanText(c.QuarterHourHint))
@@ -214,6 +216,9 @@ func IntervalName(c *Clock) string {
 // IntervalCell formats the offset interval for a table cell: "5000 .. 5002",
 // marked "*" when too few pairs reach the level (see IntervalFootnote).
 func IntervalCell(c *Clock) string {
+	if c.Pairs == 0 {
+		return "n/a"
+	}
 	s := FormatMs(c.OffsetLow) + " .. " + FormatMs(c.OffsetHigh)
 	if c.Pairs > 0 && c.OffsetInterval != "" && !c.OffsetIntervalReached {
 		s += "*"
