@@ -43,6 +43,9 @@ type MatchConfig struct {
 // differences and writes the summary and the requested reports.
 func Match(ctx context.Context, cfg MatchConfig) error {
 	p := cfg.Paths
+	if err := distinctOutputs(p, cfg.OutDir, cfg.Inputs); err != nil {
+		return err
+	}
 	if err := checkOutputs(cfg.Inputs, cfg.OutDir, p.Text, p.JSON, p.CSV, p.XLSX, p.DOCX); err != nil {
 		return err
 	}

@@ -376,3 +376,47 @@ func TestMatchWithoutPairsSaysWhyPerSide(t *testing.T) {
 		t.Errorf("Exporter pairs sheet %q, want one row with 0 pairs, 5 and 4 unmatched", rows)
 	}
 }
+
+func TestMatchRefusesTwoReportsAimedAtOneFile(t *testing.T) {
+	dir := t.TempDir()
+	in := filepath.Join(dir, "capture.pcap") // never read: the outputs are checked first
+	a := filepath.Join(dir, "a.json")
+	link := filepath.Join(dir, "link.json")
+	if err := os.WriteFile(a, []byte("old"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(a, link); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "out")
+	for _, tc := range []struct {
+		name   string
+		paths  report.Paths
+		outDir string
+		want   string
+	}{
+		{"the same name for two flags", report.Paths{JSON: a, CSV: a}, "", "--json and --csv both write " + a},
+		{"two spellings of one path", report.Paths{JSON: a, Text: filepath.Join(dir, ".", "a.json")}, "", "--text and --json both write " + filepath.Join(dir, "a.json")},
+		{"a link to the other file", report.Paths{JSON: a, DOCX: link}, "", "--json and --docx both write " + a + " (also named " + link + ")"},
+		{"standard output twice", report.Paths{JSON: "-", CSV: "/dev/stdout"}, "", "--json and --csv both write standard output"},
+		{"an explicit flag onto a name -o derived", func() report.Paths {
+			p := report.PathsInDir(out, []string{in})
+			p.CSV = p.JSON
+			return p
+		}(), out, "-o " + out + " (json) and --csv both write " + filepath.Join(out, "capture-nftimediff.json")},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := Match(context.Background(), MatchConfig{Inputs: []string{in}, Paths: tc.paths, OutDir: tc.outDir})
+			want := tc.want + ": give each report its own file"
+			if Code(err) != ExitUsage || err.Error() != want {
+				t.Errorf("exit %d: %v\nwant exit %d: %s", Code(err), err, ExitUsage, want)
+			}
+		})
+	}
+	if b, _ := os.ReadFile(a); string(b) != "old" {
+		t.Errorf("a.json now holds %q: a refused run must not write", b)
+	}
+	if _, err := os.Stat(out); err == nil {
+		t.Error("-o DIR was created although the run was refused")
+	}
+}
