@@ -169,7 +169,8 @@ func endedFlags(c *cli.Context) bool {
 	return i >= 0 && slices.Equal(raw[i+1:], c.Args().Slice())
 }
 
-// emptyFlags refuses a string flag set to "" (--format ”, --pre-odid ”).
+// emptyFlags refuses a string flag set to an empty value: --format "",
+// --pre-odid "".
 // --key has its own message (matchConfig).
 func emptyFlags(c *cli.Context) error {
 	for _, f := range c.Command.Flags {
