@@ -588,17 +588,20 @@ func signalHint(code int) string {
 	return fmt.Sprintf(", that is killed by signal %d", code-128)
 }
 
-// inputProblem recognises tshark's messages about unreadable input files.
+// inputProblem recognises tshark's messages about unreadable input files:
+// not a capture, missing, unreadable, cut short before its first packet
+// (a header or first record cut), a link type tshark does not know, damaged.
 // Once tshark has printed packets it has read the file: then only a message
 // that the file is damaged (after that point) is about the input.
 func inputProblem(stderr string, printedPackets bool) string {
-	phrases := []string{"isn't a capture file", "doesn't exist", "don't have permission", "unknown file format", "is a directory", "is not a capture file", "appears to be damaged or corrupt"}
+	phrases := []string{"isn't a capture file", "doesn't exist", "don't have permission", "unknown file format", "is a directory", "is not a capture file",
+		"appears to be damaged or corrupt", "appears to have been cut short", "unknown or unsupported", "contains record data that TShark doesn't support"}
 	if printedPackets {
 		phrases = []string{"appears to be damaged or corrupt"}
 	}
 	for _, s := range phrases {
 		if strings.Contains(stderr, s) {
-			return "tshark cannot read it: " + stderr
+			return "tshark cannot read it: " + strings.TrimPrefix(stderr, "tshark: ")
 		}
 	}
 	return ""

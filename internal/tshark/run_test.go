@@ -92,6 +92,9 @@ func fakeTshark(mode string, args []string) int {
 		fmt.Print(`[{"_source":{"layers":{}}}]`)
 		fmt.Fprintln(os.Stderr, "tshark: isn't a capture file")
 		return 2
+	case "cutshort":
+		fmt.Fprintf(os.Stderr, "tshark: The file \"%s\" appears to have been cut short in the middle of a packet or other data.\n", args[slices.Index(args, "-r")+1])
+		return 2
 	case "notcapture":
 		fmt.Fprintf(os.Stderr, "tshark: The file \"%s\" isn't a capture file in a format TShark understands.\n", args[slices.Index(args, "-r")+1])
 		return 2
@@ -137,6 +140,7 @@ func TestFakeTshark(t *testing.T) {
 		{Name: "output cut short is a failure, not a short result", Mode: "eof", Kind: ErrFailed, Want: "stopped before the end"},
 		{Name: "a crash mid-stream is a failure", Mode: "crash", Kind: ErrFailed, Want: "signal"},
 		{Name: "a file tshark cannot read is an input error", Mode: "notcapture", Kind: ErrInput, Want: "isn't a capture file"},
+		{Name: "a capture cut short before its first packet is an input error", Mode: "cutshort", Kind: ErrInput, Want: "tshark cannot read it: The file"},
 		{Name: "death by a signal is a crash of tshark, not an input error, whatever it printed before", Mode: "segv", Kind: ErrFailed,
 			Want: "tshark crashed (signal: segmentation fault; last message: tshark: The file appears to be damaged or corrupt.); records of this file are incomplete"},
 		{Name: "an exit status of 139 is a crash of tshark (a wrapper's signal 11)", Mode: "exit139", Kind: ErrFailed,
@@ -214,7 +218,7 @@ func TestNamesReplaceTheFilesInRecordsTallyAndErrors(t *testing.T) {
 	}
 	defer src.Close()
 	_, err = flow.ReadAll(src)
-	want := `-: tshark cannot read it: tshark: The file "-" isn't a capture file in a format TShark understands.`
+	want := `-: tshark cannot read it: The file "-" isn't a capture file in a format TShark understands.`
 	if err == nil || err.Error() != want {
 		t.Errorf("got  %v\nwant %s", err, want)
 	}
@@ -321,6 +325,40 @@ func TestTwoPassNoteSaysWhatTheSecondPassDecodedAndWhatHasNoTemplate(t *testing.
 		t.Run(tc.name, func(t *testing.T) {
 			if got := twoPassNote("x.pcap", tc.before, tc.t); got != tc.want {
 				t.Errorf("got  %s\nwant %s", got, tc.want)
+			}
+		})
+	}
+}
+
+// Damaged capture headers are the input's fault (exit 4), not tshark's:
+// the files are the sample's first bytes, cut or with the link type
+// changed; the messages are tshark 4.0's own.
+func TestDamagedCaptureHeadersAreInputErrors(t *testing.T) {
+	needTshark(t)
+	data, err := os.ReadFile(filepath.Join("..", "..", "testdata", "sample", "sample.pcap"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	cut := filepath.Join(dir, "cut.pcap")
+	os.WriteFile(cut, data[:10], 0o644)
+	link := filepath.Join(dir, "link33.pcap")
+	bad := slices.Clone(data)
+	binary.LittleEndian.PutUint32(bad[20:], 33) // pcap header: network (link type) 33, which no dissector takes
+	os.WriteFile(link, bad, 0o644)
+	for _, tc := range []struct{ name, file, want string }{
+		{"a header cut short", cut, "appears to have been cut short"},
+		{"an unknown link type", link, "network type 33 unknown or unsupported"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			src, err := Open(context.Background(), Options{Files: []string{tc.file}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer src.Close()
+			_, err = flow.ReadAll(src)
+			if !errors.Is(err, ErrInput) || !strings.HasPrefix(err.Error(), tc.file+": tshark cannot read it: ") || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("got %v, want an input error naming %s and %q", err, tc.file, tc.want)
 			}
 		})
 	}
