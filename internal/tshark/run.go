@@ -212,6 +212,7 @@ func Check(ctx context.Context, exe string) (path, version string, err error) {
 	}
 	cmd := exec.CommandContext(ctx, path, "--version")
 	cmd.Env = childEnv()
+	ownGroup(cmd)
 	out, err := cmd.Output()
 	if err != nil {
 		return "", "", &Error{Kind: ErrFailed, Msg: fmt.Sprintf("%s --version failed (%v): is it tshark? Reinstall it (Debian/Ubuntu: sudo apt-get install --reinstall tshark)", path, err)}
@@ -231,6 +232,10 @@ func Check(ctx context.Context, exe string) (path, version string, err error) {
 	checked.Store(path+"\x00"+os.Getenv("NFTD_FAKE_TSHARK"), version)
 	return path, version, nil
 }
+
+// waitDelay is how long Wait waits for tshark's pipes to close after it
+// exited or was killed (exec.Cmd.WaitDelay).
+const waitDelay = 2 * time.Second
 
 // childEnv is the environment for tshark: ours with TZ=UTC, so absolute
 // times are printed in UTC.
@@ -376,6 +381,7 @@ func (s *Source) start(path, name string) (*run, error) {
 		s.args = append(s.args, args)
 		cmd := exec.CommandContext(s.ctx, s.exe, args...)
 		cmd.Env = childEnv()
+		ownGroup(cmd)
 		stderr := &tailBuffer{max: 16 << 10}
 		cmd.Stderr = stderr
 		stdout, pw, err := os.Pipe()
@@ -426,7 +432,7 @@ func (p *proc) waitBriefly(d time.Duration) (exited bool, err error) {
 		p.stdout.Close()
 		return true, err
 	case <-t.C:
-		_ = p.cmd.Process.Kill()
+		_ = killGroup(p.cmd)
 		<-done
 		p.stdout.Close()
 		return false, nil
@@ -439,9 +445,7 @@ func (r *run) kill() {
 		if p.cmd.ProcessState != nil {
 			continue
 		}
-		if p.cmd.Process != nil {
-			_ = p.cmd.Process.Kill()
-		}
+		_ = killGroup(p.cmd)
 		p.stdout.Close() // unblocks a tshark stuck writing
 		_ = p.cmd.Wait()
 	}

@@ -363,3 +363,65 @@ func TestDamagedCaptureHeadersAreInputErrors(t *testing.T) {
 		})
 	}
 }
+
+// A tshark wrapper script whose tshark (here: sleep) runs as its child, not
+// by exec, keeps our pipes open after the script is killed. Cancelling
+// must end the whole process group: reading returns promptly and the
+// child is gone.
+func TestCancelEndsAWrapperScriptsChildren(t *testing.T) {
+	dir := t.TempDir()
+	pidFile := filepath.Join(dir, "child.pid")
+	script := filepath.Join(dir, "tshark")
+	os.WriteFile(script, []byte(`#!/bin/sh
+if [ "$1" = "--version" ]; then echo "TShark (Wireshark) 4.0.17"; exit 0; fi
+sleep 1000 &
+echo $! > "$NFTD_TEST_PIDFILE"
+wait
+`), 0o755)
+	t.Setenv("NFTD_TEST_PIDFILE", pidFile)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	src, err := Open(ctx, Options{Files: []string{emptyPcap(t)}, Tshark: script})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	done := make(chan error, 1)
+	go func() {
+		_, err := src.Read()
+		done <- err
+	}()
+	var pid int
+	for deadline := time.Now().Add(10 * time.Second); pid == 0 && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		b, _ := os.ReadFile(pidFile)
+		fmt.Sscan(string(b), &pid)
+	}
+	if pid == 0 {
+		t.Fatal("the wrapper never started its child")
+	}
+	start := time.Now()
+	cancel()
+	select {
+	case err := <-done:
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("got %v, want context.Canceled", err)
+		}
+	case <-time.After(10 * time.Second):
+		syscall.Kill(pid, syscall.SIGKILL)
+		t.Fatal("Read still blocked 10 s after cancel")
+	}
+	if d := time.Since(start); d > 3*time.Second {
+		t.Errorf("took %v to stop", d)
+	}
+	// The child is gone (or a zombie waiting for init to reap it).
+	for deadline := time.Now().Add(2 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+		if err != nil || strings.Contains(string(stat), ") Z ") {
+			break
+		}
+		if time.Now().After(deadline) {
+			syscall.Kill(pid, syscall.SIGKILL)
+			t.Fatalf("the wrapper's child %d still runs: %s", pid, stat)
+		}
+	}
+}
