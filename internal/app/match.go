@@ -107,18 +107,29 @@ func Match(ctx context.Context, cfg MatchConfig) error {
 			summaryErr = Errorf(ExitOutput, "writing the summary: %v", err)
 		}
 	}
-	if err := output.Write(ctx, m, cfg.Paths); err != nil {
-		if ctx.Err() != nil {
-			return ctx.Err()
+	// Each "wrote" line comes as its file is in place, so an interrupt or
+	// error part way leaves a true account of what was written.
+	var written []string
+	err = output.Write(ctx, m, cfg.Paths, func(p string) {
+		written = append(written, p)
+		if cfg.Stderr != nil {
+			fmt.Fprintf(cfg.Stderr, "wrote %s\n", p)
 		}
-		return WithCode(ExitOutput, err)
-	}
-	if cfg.Stderr != nil {
+	})
+	if err != nil {
+		var rest []string
 		for _, p := range []string{cfg.Paths.Text, cfg.Paths.JSON, cfg.Paths.CSV, cfg.Paths.XLSX, cfg.Paths.DOCX} {
-			if p != "" {
-				fmt.Fprintf(cfg.Stderr, "wrote %s\n", p)
+			if p != "" && !slices.Contains(written, p) {
+				rest = append(rest, p)
 			}
 		}
+		if ctx.Err() != nil {
+			if cfg.Stderr != nil {
+				fmt.Fprintf(cfg.Stderr, "not written (interrupted; a file of that name from an earlier run is left as it was): %s\n", strings.Join(rest, ", "))
+			}
+			return ctx.Err()
+		}
+		return Errorf(ExitOutput, "%w; not written: %s", err, strings.Join(rest, ", "))
 	}
 	if summaryErr != nil {
 		return summaryErr

@@ -3,6 +3,7 @@ package app
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"net/netip"
 	"os"
@@ -418,5 +419,72 @@ func TestMatchRefusesTwoReportsAimedAtOneFile(t *testing.T) {
 	}
 	if _, err := os.Stat(out); err == nil {
 		t.Error("-o DIR was created although the run was refused")
+	}
+}
+
+// cancelOn is a stderr that cancels the run once a line containing
+// trigger was written to it (an interrupt at a known point).
+type cancelOn struct {
+	bytes.Buffer
+	trigger string
+	cancel  func()
+}
+
+func (c *cancelOn) Write(p []byte) (int, error) {
+	n, err := c.Buffer.Write(p)
+	if strings.Contains(c.Buffer.String(), c.trigger) {
+		c.cancel()
+	}
+	return n, err
+}
+
+// An interrupt between two reports: each "wrote" line came as its file
+// was renamed into place, the rest are named as not written, and their
+// earlier versions stay.
+func TestInterruptedReportsSayWhichFilesWereWritten(t *testing.T) {
+	in := filepath.Join("..", "..", "testdata", "sample", "sample.pcap")
+	needCapture(t, in)
+	dir := t.TempDir()
+	p := report.PathsInDir(dir, []string{in})
+	if err := os.WriteFile(p.CSV, []byte("earlier report"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	stderr := &cancelOn{trigger: "wrote " + p.JSON, cancel: cancel}
+	err := Match(ctx, MatchConfig{Inputs: []string{in}, OutDir: dir, Paths: p, Stderr: stderr})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("got %v, want context.Canceled", err)
+	}
+	want := "wrote " + p.Text + "\nwrote " + p.JSON + "\nnot written (interrupted; a file of that name from an earlier run is left as it was): " +
+		p.CSV + ", " + p.XLSX + ", " + p.DOCX + "\n"
+	if got := stderr.String(); got != want {
+		t.Errorf("stderr\n%s\nwant\n%s", got, want)
+	}
+	if b, _ := os.ReadFile(p.CSV); string(b) != "earlier report" {
+		t.Errorf("the earlier CSV report was replaced: %q", b)
+	}
+	for _, f := range []string{p.XLSX, p.DOCX} {
+		if _, err := os.Stat(f); err == nil {
+			t.Errorf("%s exists", f)
+		}
+	}
+}
+
+func TestAReportThatFailsNamesTheFilesNotWritten(t *testing.T) {
+	in := filepath.Join("..", "..", "testdata", "sample", "sample.pcap")
+	needCapture(t, in)
+	if _, err := os.Stat("/dev/full"); err != nil {
+		t.Skip("no /dev/full (every write fails with ENOSPC): skipping")
+	}
+	dir := t.TempDir()
+	p := report.Paths{Text: filepath.Join(dir, "a.txt"), XLSX: "/dev/full", DOCX: filepath.Join(dir, "a.docx")}
+	var stderr bytes.Buffer
+	err := Match(context.Background(), MatchConfig{Inputs: []string{in}, Paths: p, Stderr: &stderr})
+	if Code(err) != ExitOutput || !strings.HasSuffix(err.Error(), "; not written: /dev/full, "+p.DOCX) {
+		t.Errorf("exit %d: %v; want exit %d ending in the files not written", Code(err), err, ExitOutput)
+	}
+	if got := stderr.String(); got != "wrote "+p.Text+"\n" {
+		t.Errorf("stderr %q, want only the text report's wrote line", got)
 	}
 }
