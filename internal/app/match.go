@@ -515,11 +515,7 @@ func exporters(t *flow.Tally, res *match.Result) []report.Exporter {
 			Undecoded:        d.UndecodedSets,
 			StartAfterExport: d.StartAfterExp,
 		}
-		var vs []string
-		for _, v := range slices.Sorted(maps.Keys(d.Versions)) {
-			vs = append(vs, fmt.Sprint(v))
-		}
-		e.Versions = strings.Join(vs, ",")
+		e.Versions = versions(d.Versions)
 		var encs []string
 		for _, enc := range slices.Sorted(maps.Keys(d.Encodings)) {
 			if enc == flow.EncNone {
