@@ -14,6 +14,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"netflowtimedifference/internal/flow"
 	"netflowtimedifference/internal/report"
@@ -549,5 +550,34 @@ func TestPerExporterPairCountsShowContinuationsApart(t *testing.T) {
 	}
 	if !strings.Contains(buf.String(), "continuation pairs among them") {
 		t.Errorf("no footnote explains CONT.:\n%s", buf.String())
+	}
+}
+
+func TestSpacedDurationWritesAmountsAsTheSentencesDo(t *testing.T) {
+	for _, tc := range []struct {
+		in   time.Duration
+		want string
+	}{
+		{6 * time.Second, "6 s"},
+		{100 * time.Millisecond, "100 ms"},
+		{90 * time.Second, "1 min 30 s"},
+		{3*time.Hour + 6*time.Second, "3 h 6 s"},
+		{1500 * time.Millisecond, "1.5 s"},
+		{-2 * time.Second, "-2 s"},
+	} {
+		if got := report.SpacedDuration(tc.in); got != tc.want {
+			t.Errorf("SpacedDuration(%v) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
+func TestParametersWriteWindowAndToleranceWithSpacedUnits(t *testing.T) {
+	m := reporttest.Model(3) // window 6 s, tolerance 10 ms
+	rows := map[string]string{}
+	for _, kv := range report.ParamRows(m) {
+		rows[kv[0]] = kv[1]
+	}
+	if rows["Window"] != "6 s" || rows["Tolerance"] != "±10 ms" {
+		t.Errorf("window %q, tolerance %q; want \"6 s\" and \"±10 ms\"", rows["Window"], rows["Tolerance"])
 	}
 }

@@ -323,8 +323,8 @@ func ParamRows(m *Model) [][2]string {
 	}
 	rows = append(rows,
 		[2]string{"Key", strings.Join(p.Key, ", ")},
-		[2]string{"Window", FlagDuration(p.Window)},
-		[2]string{"Tolerance", "±" + FlagDuration(p.Tolerance)},
+		[2]string{"Window", SpacedDuration(p.Window)},
+		[2]string{"Tolerance", "±" + SpacedDuration(p.Tolerance)},
 		[2]string{"Pairing", mode},
 		[2]string{"Reader", dash(p.Tool)},
 	)
@@ -362,6 +362,32 @@ func FlagDuration(d time.Duration) string {
 		s = strings.TrimSuffix(s, "0m")
 	}
 	return strings.Replace(s, "h0m", "h", 1)
+}
+
+// durationPart is one number and unit of a FlagDuration: "3h", "6s", "1.5ms".
+var durationPart = regexp.MustCompile(`([0-9.]+)(h|ms|µs|ns|m|s)`)
+
+// SpacedDuration writes a duration as the reports' sentences write
+// amounts: number, space, unit ("6 s", "100 ms", "3 h 6 s", "1 min 30 s"),
+// where FlagDuration writes it as a flag takes it.
+func SpacedDuration(d time.Duration) string {
+	if d == 0 {
+		return "0 s"
+	}
+	s := FlagDuration(d)
+	sign := ""
+	if strings.HasPrefix(s, "-") {
+		sign, s = "-", s[1:]
+	}
+	var parts []string
+	for _, m := range durationPart.FindAllStringSubmatch(s, -1) {
+		unit := m[2]
+		if unit == "m" {
+			unit = "min"
+		}
+		parts = append(parts, m[1]+" "+unit)
+	}
+	return sign + strings.Join(parts, " ")
 }
 
 func dash(s string) string {

@@ -674,7 +674,7 @@ func summarySheet(f *excelize.File, m *report.Model, st styles, sheets [][]strin
 		{"5th percentile", num(c.P5, has), "ms", st.ms},
 		{"95th percentile", num(c.P95, has), "ms", st.ms},
 		{"Maximum", num(c.Max, has), "ms", st.ms},
-		{"Within tolerance ±" + m.Params.Tolerance.String(), num(c.WithinTolerance, has), "share of pairs", st.pct},
+		{"Within tolerance ±" + report.SpacedDuration(m.Params.Tolerance), num(c.WithinTolerance, has), "share of pairs", st.pct},
 		{"Drift", num(c.DriftMsPerHour, c.HasDrift), "ms/hour", st.ms},
 		{"Drift", num(c.DriftPPM, c.HasDrift), "ppm", st.ms},
 		{"Precision of the start times", num(c.Uncertainty, c.Uncertainty > 0), "± ms", st.ms},
