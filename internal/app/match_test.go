@@ -488,3 +488,23 @@ func TestAReportThatFailsNamesTheFilesNotWritten(t *testing.T) {
 		t.Errorf("stderr %q, want only the text report's wrote line", got)
 	}
 }
+
+// -o DIR is made with its missing parents, as documented; a single report
+// file into a missing directory is refused before the inputs are read
+// (the input here does not exist: reading it would be exit 4).
+func TestOutputDirectoryIsMadeButAFilesDirectoryMustExist(t *testing.T) {
+	in := filepath.Join("..", "..", "testdata", "sample", "sample.pcap")
+	needCapture(t, in)
+	dir := filepath.Join(t.TempDir(), "new", "sub")
+	if err := Match(context.Background(), MatchConfig{Inputs: []string{in}, OutDir: dir, Paths: report.PathsInDir(dir, []string{in})}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "sample-nftimediff.docx")); err != nil {
+		t.Errorf("-o into a new directory: %v", err)
+	}
+	missing := filepath.Join(t.TempDir(), "nodir", "r.xlsx")
+	err := Match(context.Background(), MatchConfig{Inputs: []string{"/nonexistent.pcap"}, Paths: report.Paths{XLSX: missing}})
+	if want := "cannot write " + missing + ": directory " + filepath.Dir(missing) + " does not exist"; Code(err) != ExitOutput || err.Error() != want {
+		t.Errorf("exit %d: %v; want exit %d: %s", Code(err), err, ExitOutput, want)
+	}
+}
