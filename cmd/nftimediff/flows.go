@@ -2,6 +2,7 @@ package main
 
 import (
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/urfave/cli/v2"
@@ -94,7 +95,9 @@ func flowsCommand() *cli.Command {
 
 // inputsAndLateFlags returns the command's INPUT arguments and applies flags
 // written after them ("flows in.pcap -o out.csv"): urfave/cli v2 stops
-// parsing flags at the first argument. "--" ends flags.
+// parsing flags at the first argument. "--" ends flags, wherever it stands.
+// A string flag given an empty value is refused: it would silently mean
+// the default (or, for an output, no output at all).
 func inputsAndLateFlags(c *cli.Context) ([]string, error) {
 	known := map[string]cli.Flag{}
 	for _, f := range c.Command.Flags {
@@ -104,6 +107,11 @@ func inputsAndLateFlags(c *cli.Context) ([]string, error) {
 	}
 	args := c.Args().Slice()
 	var inputs []string
+	if endedFlags(c) {
+		// The flag parser consumed a "--" before the first argument:
+		// everything after it is an input, "-dash.json" too.
+		inputs, args = args, nil
+	}
 	for i := 0; i < len(args); i++ {
 		a := args[i]
 		if a == "--" {
@@ -135,5 +143,51 @@ func inputsAndLateFlags(c *cli.Context) ([]string, error) {
 	if len(inputs) == 0 {
 		return nil, usageError{app.Errorf(app.ExitUsage, "%s: no INPUT given", c.Command.Name)}
 	}
+	if err := emptyFlags(c); err != nil {
+		return nil, err
+	}
 	return inputs, nil
+}
+
+// endedFlags reports whether the command's flags were ended by a "--" that
+// the flag parser consumed: the command's raw arguments (the parent
+// context's, after the command name) hold a "--" after which exactly the
+// remaining arguments follow. When the parser stopped at an argument
+// before the "--" instead, that "--" is still among the remaining
+// arguments, which are then one longer.
+func endedFlags(c *cli.Context) bool {
+	p := c.Lineage()
+	if len(p) < 2 {
+		return false
+	}
+	raw := p[1].Args().Slice()
+	if len(raw) == 0 {
+		return false
+	}
+	raw = raw[1:] // the command name
+	i := slices.Index(raw, "--")
+	return i >= 0 && slices.Equal(raw[i+1:], c.Args().Slice())
+}
+
+// emptyFlags refuses a string flag set to an empty value: --format "",
+// --pre-odid "".
+// --key has its own message (matchConfig).
+func emptyFlags(c *cli.Context) error {
+	for _, f := range c.Command.Flags {
+		name := f.Names()[0]
+		if name == "key" || !c.IsSet(name) {
+			continue
+		}
+		var empty bool
+		switch f.(type) {
+		case *cli.StringFlag:
+			empty = strings.TrimSpace(c.String(name)) == ""
+		case *cli.StringSliceFlag:
+			empty = strings.Trim(strings.Join(c.StringSlice(name), ""), " ,") == ""
+		}
+		if empty {
+			return usageError{app.Errorf(app.ExitUsage, "--%s is empty: give it a value, or leave the flag out for its default ('nftimediff help %s' lists the flags)", name, c.Command.Name)}
+		}
+	}
+	return nil
 }

@@ -29,6 +29,14 @@ func run(args []string) int {
 	defer stop()
 
 	a := newApp()
+	if len(args) <= 1 {
+		// No command: the help goes to stderr and the exit code says the
+		// command line was incomplete (as go and git do), so a script
+		// that forgot the command does not pass for a success.
+		a.Writer = os.Stderr
+		_ = a.RunContext(ctx, args)
+		return app.ExitUsage
+	}
 	err := a.RunContext(ctx, args)
 	if name, ok := a.Metadata[metaUnknownCommand].(string); ok && err == nil {
 		err = usageError{fmt.Errorf("unknown command %q: the commands are %s (nftimediff help)", name, commandNames())}

@@ -105,6 +105,14 @@ func TestUsageErrorsExitWithCode2AndOneLine(t *testing.T) {
 			Stderr: "nftimediff: --key is empty: name the fields that must agree, e.g. --key dst,dst_port,proto,app\n"},
 		{Name: "an output that is an input is refused", Args: []string{"flows", copied, "-o", copied},
 			Stderr: "nftimediff: " + copied + " is an input: writing the output there would replace it\n"},
+		{Name: "an empty domain list is refused, not taken as the default", Args: []string{"match", "--pre-odid", "", sample},
+			Stderr: "nftimediff: --pre-odid is empty: give it a value, or leave the flag out for its default ('nftimediff help match' lists the flags)\n"},
+		{Name: "an empty format is refused, not taken as csv", Args: []string{"flows", sample, "--format", ""},
+			Stderr: "nftimediff: --format is empty: give it a value, or leave the flag out for its default ('nftimediff help flows' lists the flags)\n"},
+		{Name: "an empty report file name is refused, not taken as no report", Args: []string{"match", "--json=", sample},
+			Stderr: "nftimediff: --json is empty: give it a value, or leave the flag out for its default ('nftimediff help match' lists the flags)\n"},
+		{Name: "two reports into one file are refused", Args: []string{"match", sample, "--json", "a.json", "--csv", "a.json"},
+			Stderr: "nftimediff: --json and --csv both write a.json: give each report its own file\n"},
 	} {
 		t.Run(tc.Name, func(t *testing.T) {
 			var stdin io.Reader = strings.NewReader("")
@@ -195,5 +203,38 @@ func TestReportsAreWrittenWhenStandardOutputIsClosed(t *testing.T) {
 		if fi, err := os.Stat(filepath.Join(dir, "sample-nftimediff."+ext)); err != nil || fi.Size() == 0 {
 			t.Errorf("report %s missing: %v", ext, err)
 		}
+	}
+}
+
+func TestDoubleDashEndsFlagsInEveryCommand(t *testing.T) {
+	// "-dash.json" does not exist: the input error proves it was taken as
+	// an input, not as an unknown flag (exit 2).
+	for _, args := range [][]string{
+		{"flows", "--", "-dash.json"},
+		{"inspect", "--", "-dash.json"},
+		{"match", "--", "-dash.json"},
+		{"flows", "-q", "--", "-dash.json"},
+		{"match", "nope.pcap", "--", "-dash.json"},
+	} {
+		t.Run(strings.Join(args, " "), func(t *testing.T) {
+			code, _, stderr := nftimediff(t, strings.NewReader(""), args...)
+			first := args[len(args)-1]
+			if args[1] == "nope.pcap" {
+				first = "nope.pcap"
+			}
+			if want := "nftimediff: " + first + ": no such file (check the path)\n"; code != app.ExitInput || stderr != want {
+				t.Errorf("exit %d, stderr %q; want exit %d, %q", code, stderr, app.ExitInput, want)
+			}
+		})
+	}
+}
+
+func TestNoCommandPrintsTheHelpToStderrAndExits2(t *testing.T) {
+	code, stdout, stderr := nftimediff(t, strings.NewReader(""))
+	if code != app.ExitUsage || stdout != "" || !strings.Contains(stderr, "COMMANDS:") {
+		t.Errorf("exit %d, stdout %q, stderr %q; want exit %d and the help on stderr only", code, stdout, stderr, app.ExitUsage)
+	}
+	if code, stdout, _ := nftimediff(t, strings.NewReader(""), "help"); code != 0 || !strings.Contains(stdout, "COMMANDS:") {
+		t.Errorf("help: exit %d, stdout %q; want 0 and the help", code, stdout)
 	}
 }

@@ -154,9 +154,9 @@ func appendCSVRecord(b []byte, r *flow.Record) []byte {
 		b = r.Exporter.AppendTo(b)
 	}
 	b = append(b, ',')
-	b = strconv.AppendUint(b, uint64(r.ExporterPort), 10)
+	b = csvUint(b, uint64(r.ExporterPort), r.Has(flow.LacksExporterPort))
 	b = append(b, ',')
-	b = strconv.AppendUint(b, uint64(r.CollectorPort), 10)
+	b = csvUint(b, uint64(r.CollectorPort), r.Has(flow.LacksCollectorPort))
 	b = append(b, ',')
 	b = strconv.AppendUint(b, uint64(r.Version), 10)
 	b = append(b, ',')
@@ -166,11 +166,9 @@ func appendCSVRecord(b []byte, r *flow.Record) []byte {
 		b = append(b, r.ExportTime.Format(flow.PrecisionSecond)...)
 	}
 	b = append(b, ',')
-	if r.Version == 9 {
-		b = strconv.AppendUint(b, uint64(r.SysUptime), 10)
-	}
+	b = csvUint(b, uint64(r.SysUptime), r.Version == 9 && r.Has(flow.LacksSysUptime))
 	b = append(b, ',')
-	b = strconv.AppendUint(b, uint64(r.Sequence), 10)
+	b = csvUint(b, uint64(r.Sequence), r.Has(flow.LacksSequence))
 	b = append(b, ',')
 	b = strconv.AppendUint(b, uint64(r.TemplateID), 10)
 	b = append(b, ',')
@@ -247,17 +245,23 @@ func appendJSONRecord(b []byte, r *flow.Record) []byte {
 	if r.Exporter.IsValid() {
 		b = appendJSONField(b, "exporter", r.Exporter.String())
 	}
-	b = appendJSONUint(b, "exporter_port", uint64(r.ExporterPort))
-	b = appendJSONUint(b, "collector_port", uint64(r.CollectorPort))
+	if r.Has(flow.LacksExporterPort) {
+		b = appendJSONUint(b, "exporter_port", uint64(r.ExporterPort))
+	}
+	if r.Has(flow.LacksCollectorPort) {
+		b = appendJSONUint(b, "collector_port", uint64(r.CollectorPort))
+	}
 	b = appendJSONUint(b, "version", uint64(r.Version))
 	b = appendJSONUint(b, "domain", uint64(r.Domain))
 	if r.ExportTime != 0 {
 		b = appendJSONField(b, "export_time", r.ExportTime.Format(flow.PrecisionSecond))
 	}
-	if r.Version == 9 {
+	if r.Version == 9 && r.Has(flow.LacksSysUptime) {
 		b = appendJSONUint(b, "sys_uptime_ms", uint64(r.SysUptime))
 	}
-	b = appendJSONUint(b, "sequence", uint64(r.Sequence))
+	if r.Has(flow.LacksSequence) {
+		b = appendJSONUint(b, "sequence", uint64(r.Sequence))
+	}
 	b = appendJSONUint(b, "template_id", uint64(r.TemplateID))
 	if r.Src.IsValid() {
 		b = appendJSONField(b, "src", r.Src.String())

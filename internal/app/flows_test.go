@@ -223,3 +223,53 @@ func TestZoneLikeOffsets(t *testing.T) {
 		})
 	}
 }
+
+func TestFlowsLeavesHeaderFieldsTheInputDoesNotShowEmpty(t *testing.T) {
+	// The analysts' CSV export has no port columns and cannot carry the
+	// header's sequence number or export time: empty cells, not zeros.
+	csvIn := filepath.Join(realDir, "..", "user-export", "c2p1med01.csv")
+	if _, err := os.Stat(csvIn); err != nil {
+		t.Skipf("%s not found: skipping", csvIn)
+	}
+	// A tshark JSON export without the udp layer (-J "frame ip cflow") has
+	// the sequence number but not the export packet's ports.
+	in := filepath.Join(formatDir, "b_ipfix_basic.pcap")
+	needCapture(t, in)
+	js := filepath.Join(t.TempDir(), "noudp.json")
+	cmd := exec.Command("tshark", "-r", in, "-T", "json", "-J", "frame ip cflow")
+	cmd.Env = append(os.Environ(), "TZ=UTC")
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(js, out, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		in   string
+		want map[string]string // columns of the first record
+	}{
+		{csvIn, map[string]string{"exporter_port": "", "collector_port": "", "sequence": "", "export_time": "", "version": "10", "domain": "320"}},
+		// tshark -T fields -e cflow.sequence -e udp.srcport: frame 1 has sequence 0 (known) from port 50001 (not in this export).
+		{js, map[string]string{"exporter_port": "", "collector_port": "", "sequence": "0", "domain": "320"}},
+		{in, map[string]string{"exporter_port": "50001", "collector_port": "4739", "sequence": "0", "domain": "320"}},
+	} {
+		var buf bytes.Buffer
+		if err := Flows(context.Background(), FlowsConfig{Inputs: []string{tc.in}, Stdout: &buf}); err != nil {
+			t.Fatal(err)
+		}
+		rows, err := csv.NewReader(&buf).ReadAll()
+		if err != nil {
+			t.Fatal(err)
+		}
+		col := map[string]int{}
+		for i, c := range rows[0] {
+			col[c] = i
+		}
+		for k, want := range tc.want {
+			if got := rows[1][col[k]]; got != want {
+				t.Errorf("%s: %s = %q, want %q", filepath.Base(tc.in), k, got, want)
+			}
+		}
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"netflowtimedifference/internal/flow"
+	"netflowtimedifference/internal/report"
 )
 
 // InspectConfig configures `nftimediff inspect`.
@@ -173,20 +174,29 @@ func writeInspect(w io.Writer, t *flow.Tally, checks startChecks) error {
 	if len(doms) == 0 {
 		b.WriteString("no NetFlow v9 / IPFIX export packets found.\n")
 	} else {
+		// The table's forms are match's (report.WriteText): versions 9/10,
+		// lags in ms, "n/a" where the input does not tell.
 		tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', tabwriter.AlignRight)
-		fmt.Fprintln(tw, "exporter\tdomain\tversion\tpackets\trecords\toptions\tundecodable sets\tlag median\tlag min\tlag max\tstart after export\t")
+		fmt.Fprintln(tw, "exporter\tdomain\tversion\tpackets\trecords\toptions\tundecodable sets\tlag median ms\tlag min .. max ms\tstart after export\t")
+		var exps []report.Exporter // for the n/a footnote
 		for _, d := range doms {
 			l := Lags(d.ExportLag)
-			lag := [3]string{"-", "-", "-"}
+			e := report.Exporter{HasExportLag: l.N > 0, StartAfterExport: d.StartAfterExp}
+			exps = append(exps, e)
+			lag, lagRange := "n/a", "n/a"
 			if l.N > 0 {
-				lag = [3]string{fmtDur(l.Median), fmtDur(l.Min), fmtDur(l.Max)}
+				lag = report.FormatMs(ms(l.Median))
+				lagRange = report.FormatMs(ms(l.Min)) + " .. " + report.FormatMs(ms(l.Max))
 			}
-			fmt.Fprintf(tw, "%s\t%d\t%s\t%d\t%d\t%d\t%d\t%s\t%s\t%s\t%d\t\n",
+			fmt.Fprintf(tw, "%s\t%d\t%s\t%d\t%d\t%d\t%d\t%s\t%s\t%s\t\n",
 				exporterName(d.Key), d.Key.Domain, versions(d.Versions), d.Packets, d.Records, d.OptionsRecords,
-				d.UndecodedSets, lag[0], lag[1], lag[2], d.StartAfterExp)
+				d.UndecodedSets, lag, lagRange, report.StartAfterExportText(&e))
 		}
 		tw.Flush()
 		b.WriteString("\nlag = header export time - frame capture time (the exporter's clock against the collector's; 1 s header resolution).\n")
+		if s := report.ExportersNA(exps); s != "" {
+			b.WriteString(s + "\n")
+		}
 		for _, d := range doms {
 			fmt.Fprintf(&b, "\n%s domain %d\n", exporterName(d.Key), d.Key.Domain)
 			fmt.Fprintf(&b, "  frames          %d-%d\n", d.FirstFrame, d.LastFrame)
@@ -263,20 +273,18 @@ func exporterName(k flow.ExporterDomain) string {
 	return k.Exporter.String()
 }
 
+// versions lists the export versions as match's reports do: "9", "10",
+// "9,10".
 func versions(m map[uint8]int) string {
 	var parts []string
 	for _, v := range slices.Sorted(maps.Keys(m)) {
-		switch v {
-		case 9:
-			parts = append(parts, "v9")
-		case 10:
-			parts = append(parts, "IPFIX")
-		default:
-			parts = append(parts, fmt.Sprintf("v%d", v))
-		}
+		parts = append(parts, fmt.Sprint(v))
 	}
-	return strings.Join(parts, "+")
+	return strings.Join(parts, ",")
 }
+
+// ms is d in milliseconds, as the reports' tables give durations.
+func ms(d time.Duration) float64 { return float64(d) / 1e6 }
 
 func ports(m map[uint16]int) string {
 	if len(m) == 0 {

@@ -98,3 +98,39 @@ func TestWriteInspectUsesSingularForOneAndBehindForNegativeLag(t *testing.T) {
 		t.Errorf("negative 'ahead' or '-0.000' in\n%s", got)
 	}
 }
+
+// inspect's table uses match's forms: versions as 9/10, lags in ms, and
+// n/a (explained below the table) where the input carries no export times.
+func TestInspectTableSpeaksLikeMatchAndSaysNAWithoutExportTimes(t *testing.T) {
+	tl := &flow.Tally{Inputs: []string{"x"}, Frames: 2}
+	withLag := tl.Domain(flow.ExporterDomain{Exporter: netip.MustParseAddr("192.0.2.1"), Domain: 310})
+	withLag.Versions[9], withLag.Versions[10] = 1, 1
+	withLag.Packets, withLag.Records = 2, 4
+	withLag.ExportLag = []time.Duration{-711276 * time.Microsecond, -389 * time.Millisecond}
+	csvOnly := tl.Domain(flow.ExporterDomain{Exporter: netip.MustParseAddr("192.0.2.2"), Domain: 320})
+	csvOnly.Versions[10] = 1
+	csvOnly.Packets, csvOnly.Records = 1, 3
+	var b strings.Builder
+	if err := WriteInspect(&b, tl); err != nil {
+		t.Fatal(err)
+	}
+	rows := map[string][]string{}
+	for _, l := range strings.Split(b.String(), "\n") {
+		if f := strings.Fields(l); len(f) > 0 && rows[f[0]] == nil { // the table comes before the details
+			rows[f[0]] = f
+		}
+	}
+	// exporter domain version packets records options undecodable median min .. max start-after-export
+	want := map[string]string{
+		"192.0.2.1": "192.0.2.1 310 9,10 2 4 0 0 -550.138 -711.276 .. -389 0",
+		"192.0.2.2": "192.0.2.2 320 10 1 3 0 0 n/a n/a n/a",
+	}
+	for k, w := range want {
+		if got := strings.Join(rows[k], " "); got != w {
+			t.Errorf("row %q, want %q", got, w)
+		}
+	}
+	if !strings.Contains(b.String(), "n/a: not known from this input (Wireshark CSV/XLSX exports carry no export times).") {
+		t.Errorf("n/a is not explained:\n%s", b.String())
+	}
+}

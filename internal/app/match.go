@@ -43,6 +43,9 @@ type MatchConfig struct {
 // differences and writes the summary and the requested reports.
 func Match(ctx context.Context, cfg MatchConfig) error {
 	p := cfg.Paths
+	if err := distinctOutputs(p, cfg.OutDir, cfg.Inputs); err != nil {
+		return err
+	}
 	if err := checkOutputs(cfg.Inputs, cfg.OutDir, p.Text, p.JSON, p.CSV, p.XLSX, p.DOCX); err != nil {
 		return err
 	}
@@ -63,7 +66,7 @@ func Match(ctx context.Context, cfg MatchConfig) error {
 		if len(tally.Notes) > 0 {
 			msg += ": " + strings.Join(tally.Notes, "; ")
 		} else if _, undecoded, _ := tally.Total(); undecoded > 0 {
-			msg += fmt.Sprintf(": %d data sets could not be decoded ('nftimediff inspect' shows them per exporter)", undecoded)
+			msg += fmt.Sprintf(": %s ('nftimediff inspect' shows them per exporter)", count(undecoded, "data set could not be decoded", "data sets could not be decoded"))
 		} else if packets := tally.Packets(); packets > 0 {
 			msg += fmt.Sprintf(": %s only templates and options ('nftimediff inspect' shows them per exporter)", count(packets, "export packet carries", "export packets carry"))
 		} else {
@@ -78,7 +81,7 @@ func Match(ctx context.Context, cfg MatchConfig) error {
 	one.AllPairs = false
 	res, err := match.Run(recs, one)
 	if err != nil {
-		return WithCode(ExitNoFlows, err)
+		return WithCode(ExitNoFlows, oneSideOnly(err, cfg))
 	}
 	m := BuildModel(recs, tally, res, cfg)
 	if cfg.Match.AllPairs {
@@ -104,18 +107,29 @@ func Match(ctx context.Context, cfg MatchConfig) error {
 			summaryErr = Errorf(ExitOutput, "writing the summary: %v", err)
 		}
 	}
-	if err := output.Write(ctx, m, cfg.Paths); err != nil {
-		if ctx.Err() != nil {
-			return ctx.Err()
+	// Each "wrote" line comes as its file is in place, so an interrupt or
+	// error part way leaves a true account of what was written.
+	var written []string
+	err = output.Write(ctx, m, cfg.Paths, func(p string) {
+		written = append(written, p)
+		if cfg.Stderr != nil {
+			fmt.Fprintf(cfg.Stderr, "wrote %s\n", p)
 		}
-		return WithCode(ExitOutput, err)
-	}
-	if cfg.Stderr != nil {
+	})
+	if err != nil {
+		var rest []string
 		for _, p := range []string{cfg.Paths.Text, cfg.Paths.JSON, cfg.Paths.CSV, cfg.Paths.XLSX, cfg.Paths.DOCX} {
-			if p != "" {
-				fmt.Fprintf(cfg.Stderr, "wrote %s\n", p)
+			if p != "" && !slices.Contains(written, p) {
+				rest = append(rest, p)
 			}
 		}
+		if ctx.Err() != nil {
+			if cfg.Stderr != nil {
+				fmt.Fprintf(cfg.Stderr, "not written (interrupted; a file of that name from an earlier run is left as it was): %s\n", strings.Join(rest, ", "))
+			}
+			return ctx.Err()
+		}
+		return Errorf(ExitOutput, "%w; not written: %s", err, strings.Join(rest, ", "))
 	}
 	if summaryErr != nil {
 		return summaryErr
@@ -124,6 +138,56 @@ func Match(ctx context.Context, cfg MatchConfig) error {
 		return Errorf(ExitOutOfSync, "out of sync (--fail-on-drift): %s", strings.TrimPrefix(m.Verdict.Summary, capital(stats.OutOfSync)+": "))
 	}
 	return nil
+}
+
+// oneSideOnly rewords a side error for an input that holds one
+// observation domain: choosing other domains cannot help there (the same
+// domain on both sides is refused), only the other side's capture can.
+func oneSideOnly(err error, cfg MatchConfig) error {
+	var se *match.SideError
+	if !errors.As(err, &se) || se.Code != ExitNoFlows || len(se.Found) != 1 {
+		return err
+	}
+	d := se.Found[0]
+	pre, post := cfg.Match.PreDomains, cfg.Match.PostDomains
+	if len(pre) == 0 {
+		pre = []uint32{match.DefaultPreDomain}
+	}
+	if len(post) == 0 {
+		post = []uint32{match.DefaultPostDomain}
+	}
+	example := fmt.Sprintf("nftimediff match %s OTHER-SIDE.pcap", strings.Join(cfg.Inputs, " "))
+	switch {
+	case slices.Contains(pre, d.Domain) || slices.Contains(post, d.Domain):
+		side, other, flag := "pre", "post", "--post-odid"
+		if slices.Contains(post, d.Domain) {
+			side, other, flag = "post", "pre", "--pre-odid"
+		}
+		return Errorf(ExitNoFlows, "%s: the input holds the %s side only (%s). Add the capture of the %s side: match reads several inputs (%s), with %s if the %s side is not domain %s",
+			se.Msg, side, domainText(d), other, example, flag, other, joinDomains(map[string][]uint32{"pre": pre, "post": post}[other]))
+	}
+	return Errorf(ExitNoFlows, "the input holds one observation domain only (%s): one side of the NAT at most. Add the capture of the other side: match reads several inputs (%s), "+
+		"and name the domains with --pre-odid and --post-odid when they are not %s and %s (e.g. --pre-odid %d --post-odid ID, or the other way round)",
+		domainText(d), example, joinDomains(pre), joinDomains(post), d.Domain)
+}
+
+// domainText is "domain 70, 892 flows from exporter 127.0.0.1".
+func domainText(d match.DomainCount) string {
+	ex := strings.Join(addrStrings(d.Exporters), ", ")
+	if len(d.Exporters) > 1 {
+		ex = "exporters " + ex
+	} else {
+		ex = "exporter " + ex
+	}
+	return fmt.Sprintf("domain %d, %s from %s", d.Domain, count(d.Flows, "flow", "flows"), ex)
+}
+
+func joinDomains(ds []uint32) string {
+	s := make([]string, len(ds))
+	for i, d := range ds {
+		s[i] = fmt.Sprint(d)
+	}
+	return strings.Join(s, ",")
 }
 
 // readAll reads every record of the inputs into memory: matching needs both
@@ -273,9 +337,29 @@ func BuildModel(recs []flow.Record, tally *flow.Tally, res *match.Result, cfg Ma
 		per = append(per, groupAnalysis{label: g.Key.String(), a: a})
 		m.PerPair = append(m.PerPair, clockOf(g.Key.String(), a, len(g.Pairs), g.UnmatchedPre, g.UnmatchedPost))
 	}
+	if len(groups) == 0 {
+		// Nothing paired: the table still shows who was compared. These
+		// rows take no part in the verdict (there is nothing to judge).
+		for _, g := range unpairedGroups(recs, res) {
+			m.PerPair = append(m.PerPair, clockOf(g.Key.String(), stats.Analyze(nil, opt), 0, g.UnmatchedPre, g.UnmatchedPost))
+		}
+	}
 
 	m.Exporters = exporters(tally, res)
 	m.Verdict = verdict(overall, per, m, res)
+	if len(res.Pairs) == 0 {
+		// Nothing paired: the decisive reason ("no pairs: nothing to
+		// compare") gives way to why, per side.
+		var why []string
+		for side, us := range [2][]match.Unmatched{res.UnmatchedPre, res.UnmatchedPost} {
+			if s := reasonTally([...]string{"pre", "post"}[side], us); s != "" {
+				why = append(why, s)
+			}
+		}
+		if len(why) > 0 {
+			m.Verdict.Reasons = slices.Replace(m.Verdict.Reasons, 0, min(1, len(m.Verdict.Reasons)), why...)
+		}
+	}
 	if s := startsAhead(recs, m.Exporters); s != "" {
 		m.Verdict.Reasons = append(m.Verdict.Reasons, s)
 	}
@@ -283,10 +367,12 @@ func BuildModel(recs []flow.Record, tally *flow.Tally, res *match.Result, cfg Ma
 		m.Verdict.Reasons = append(m.Verdict.Reasons, s)
 	}
 	limit := math.Max(float64(tol)/1e6, overall.PrecisionMs)
-	if s := outliers(m.Pairs, res.Pairs, ref, limit); s != "" {
+	style := report.LineStyleOf(m)
+	style.File = false // the reasons name positions briefly; the pair lists name the file
+	if s := outliers(m.Pairs, res.Pairs, ref, limit, style); s != "" {
 		m.Verdict.Reasons = append(m.Verdict.Reasons, s)
 	}
-	if s := runningHeads(m.Pairs, res.Pairs, ref, limit); s != "" {
+	if s := runningHeads(m.Pairs, res.Pairs, ref, limit, style); s != "" {
 		m.Verdict.Reasons = append(m.Verdict.Reasons, s)
 	}
 
@@ -313,6 +399,62 @@ func BuildModel(recs []flow.Record, tally *flow.Tally, res *match.Result, cfg Ma
 	return m
 }
 
+// unpairedGroups lists, when nothing paired, every combination of a pre
+// and a post exporter domain with unmatched records, with their unmatched
+// counts (as ByExporterPair counts them): the per exporter pair table then
+// still shows who was compared, and that nothing paired.
+func unpairedGroups(recs []flow.Record, res *match.Result) []match.PairGroup {
+	count := func(us []match.Unmatched) (map[flow.ExporterDomain]int, []flow.ExporterDomain) {
+		n := map[flow.ExporterDomain]int{}
+		var order []flow.ExporterDomain
+		for _, u := range us {
+			ed := recs[u.Index].ExporterDomain()
+			if n[ed] == 0 {
+				order = append(order, ed)
+			}
+			n[ed]++
+		}
+		slices.SortFunc(order, func(a, b flow.ExporterDomain) int {
+			return cmp.Or(a.Exporter.Compare(b.Exporter), cmp.Compare(a.Domain, b.Domain))
+		})
+		return n, order
+	}
+	npre, pres := count(res.UnmatchedPre)
+	npost, posts := count(res.UnmatchedPost)
+	var out []match.PairGroup
+	for _, a := range pres {
+		for _, b := range posts {
+			out = append(out, match.PairGroup{Key: match.ExporterPair{Pre: a, Post: b}, UnmatchedPre: npre[a], UnmatchedPost: npost[b]})
+		}
+	}
+	return out
+}
+
+// reasonTally counts a side's unmatched records by reason, most frequent
+// first: "5 pre records: no record with the same key on the other side",
+// "5 pre records without a partner: no start time (3); no record with the
+// same key on the other side (2)".
+func reasonTally(side string, us []match.Unmatched) string {
+	if len(us) == 0 {
+		return ""
+	}
+	n := map[match.Reason]int{}
+	for _, u := range us {
+		n[u.Why]++
+	}
+	whys := slices.Collect(maps.Keys(n))
+	slices.SortFunc(whys, func(a, b match.Reason) int { return cmp.Or(cmp.Compare(n[b], n[a]), cmp.Compare(a, b)) })
+	recs := count(len(us), side+" record", side+" records")
+	if len(whys) == 1 {
+		return fmt.Sprintf("%s: %s", recs, whys[0])
+	}
+	parts := make([]string, len(whys))
+	for i, w := range whys {
+		parts[i] = fmt.Sprintf("%s (%d)", w, n[w])
+	}
+	return fmt.Sprintf("%s without a partner: %s", recs, strings.Join(parts, "; "))
+}
+
 // reportPairs turns the matcher's pairs into the report's.
 func reportPairs(recs []flow.Record, ps []match.Pair) []report.Pair {
 	out := make([]report.Pair, len(ps))
@@ -328,7 +470,7 @@ func reportPairs(recs []flow.Record, ps []match.Pair) []report.Pair {
 
 func clockOf(label string, a stats.Analysis, pairs, unPre, unPost int) report.Clock {
 	c := report.Clock{
-		Label: label, Pairs: pairs, UnmatchedPre: unPre, UnmatchedPost: unPost,
+		Label: label, Pairs: pairs, UnmatchedPre: unPre, UnmatchedPost: unPost, Continuations: a.Continuations,
 		Min: a.Min, P5: a.P5, Median: a.Median, Mean: a.Mean, P95: a.P95, Max: a.Max, Stddev: a.Stddev, MAD: a.MAD,
 		WithinTolerance: a.WithinTolerance,
 		Offset:          a.Offset.Estimate, OffsetLow: a.Offset.Low, OffsetHigh: a.Offset.High,
@@ -373,11 +515,7 @@ func exporters(t *flow.Tally, res *match.Result) []report.Exporter {
 			Undecoded:        d.UndecodedSets,
 			StartAfterExport: d.StartAfterExp,
 		}
-		var vs []string
-		for _, v := range slices.Sorted(maps.Keys(d.Versions)) {
-			vs = append(vs, fmt.Sprint(v))
-		}
-		e.Versions = strings.Join(vs, ",")
+		e.Versions = versions(d.Versions)
 		var encs []string
 		for _, enc := range slices.Sorted(maps.Keys(d.Encodings)) {
 			if enc == flow.EncNone {
@@ -452,7 +590,12 @@ func verdict(a stats.Analysis, per []groupAnalysis, m *report.Model, res *match.
 	preClock := sideLabel("pre", "'s", res.PreDomains, m.Exporters)
 	postClock := sideLabel("post", "'s clock", res.PostDomains, m.Exporters)
 	level := func(x stats.Analysis) string {
-		return fmt.Sprintf("%s %s .. %s, %s", x.Offset.Name(), stats.FormatSignedMs(x.Offset.Low), stats.FormatSignedMs(x.Offset.High), count(x.N, "pair", "pairs"))
+		n := count(x.N, "pair", "pairs")
+		if x.Continuations > 0 {
+			// The tables count every pair; say why this number is smaller.
+			n += " besides " + count(x.Continuations, "continuation pair", "continuation pairs")
+		}
+		return fmt.Sprintf("%s %s .. %s, %s", x.Offset.Name(), stats.FormatSignedMs(x.Offset.Low), stats.FormatSignedMs(x.Offset.High), n)
 	}
 	// Pairing measures the post clock against the pre clock: a positive
 	// offset means the post exporter stamps the same session later, i.e.
@@ -623,11 +766,10 @@ func beyondWindow(res *match.Result) string {
 		n, res.RecordsPre, stats.FormatMs(float64(res.Window)/1e6), near, stats.FormatMs(float64(band)/1e6), stats.FormatSignedMs(float64(at)/1e6), report.FlagDuration((at.Abs() + res.Window).Round(time.Second)))
 }
 
-
 // outliers names the pairs (continuations aside) whose difference lies
 // further than limit from their exporter pair's clock level at that time
 // (ref), largest first, so the analyst can go to the packets that disagree.
-func outliers(pairs []report.Pair, mp []match.Pair, ref []float64, limit float64) string {
+func outliers(pairs []report.Pair, mp []match.Pair, ref []float64, limit float64, style report.LineStyle) string {
 	var idx []int
 	counted := 0
 	for i := range pairs {
@@ -649,9 +791,9 @@ func outliers(pairs []report.Pair, mp []match.Pair, ref []float64, limit float64
 	var parts []string
 	for _, i := range idx[:min(show, len(idx))] {
 		p := pairs[i]
-		parts = append(parts, fmt.Sprintf("%s (domain %d frame %d flow %d <=> domain %d frame %d flow %d, %s)",
-			stats.FormatSignedMs(p.DeltaMs), p.Pre.Domain, p.Pre.Frame, p.Pre.Flow, p.Post.Domain, p.Post.Frame, p.Post.Flow,
-			strings.TrimSpace(netip.AddrPortFrom(p.Post.Dst, p.Post.DstPort).String()+" "+p.Post.ProtoText())))
+		parts = append(parts, fmt.Sprintf("%s (%s <=> %s, %s)",
+			stats.FormatSignedMs(p.DeltaMs), report.PosText(p.Pre, style), report.PosText(p.Post, style),
+			strings.TrimSpace(report.SocketText(p.Post, false)+" "+p.Post.ProtoText())))
 	}
 	more := ""
 	if len(idx) > show {
@@ -667,7 +809,7 @@ func outliers(pairs []report.Pair, mp []match.Pair, ref []float64, limit float64
 // their starts are where each exporter happened to split the session, so
 // they differ by the exporters' schedules (a second, say), not their
 // clocks. Without this sentence such a pair looks like a clock fault.
-func runningHeads(pairs []report.Pair, mp []match.Pair, ref []float64, limit float64) string {
+func runningHeads(pairs []report.Pair, mp []match.Pair, ref []float64, limit float64, style report.LineStyle) string {
 	var parts []string
 	n := 0
 	for i := range pairs {
@@ -677,8 +819,8 @@ func runningHeads(pairs []report.Pair, mp []match.Pair, ref []float64, limit flo
 		n++
 		if len(parts) < 5 {
 			p := pairs[i]
-			parts = append(parts, fmt.Sprintf("%s (domain %d frame %d flow %d <=> domain %d frame %d flow %d, %s)",
-				stats.FormatSignedMs(p.DeltaMs), p.Pre.Domain, p.Pre.Frame, p.Pre.Flow, p.Post.Domain, p.Post.Frame, p.Post.Flow, sessionSocket(p.Post)))
+			parts = append(parts, fmt.Sprintf("%s (%s <=> %s, %s)",
+				stats.FormatSignedMs(p.DeltaMs), report.PosText(p.Pre, style), report.PosText(p.Post, style), sessionSocket(p.Post)))
 		}
 	}
 	if n == 0 {
@@ -696,7 +838,7 @@ func runningHeads(pairs []report.Pair, mp []match.Pair, ref []float64, limit flo
 
 // sessionSocket names a record's flow for a sentence: "212.111.2.151:8000 -> 147.229.14.221:52866 tcp".
 func sessionSocket(r *flow.Record) string {
-	return strings.TrimSpace(fmt.Sprintf("%s -> %s %s", netip.AddrPortFrom(r.Src, r.SrcPort), netip.AddrPortFrom(r.Dst, r.DstPort), r.ProtoText()))
+	return strings.TrimSpace(fmt.Sprintf("%s -> %s %s", report.SocketText(r, true), report.SocketText(r, false), r.ProtoText()))
 }
 
 func capital(s string) string {

@@ -3,6 +3,8 @@ package app
 import (
 	"bytes"
 	"context"
+	"errors"
+	"fmt"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -11,9 +13,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/xuri/excelize/v2"
+
 	"netflowtimedifference/internal/flow"
 	"netflowtimedifference/internal/gen"
 	"netflowtimedifference/internal/match"
+	"netflowtimedifference/internal/report"
 	"netflowtimedifference/internal/stats"
 )
 
@@ -89,7 +94,7 @@ func TestMatchFindsTheKnownDifferencesOfTheIpfixcolCapture(t *testing.T) {
 		t.Fatal(err)
 	}
 	words := strings.Join(strings.Fields(text.String()), " ") // the summary's sentences are wrapped
-	for _, want := range []string{"VERDICT: IN SYNC", "+949 ms (domain 0 frame 7 flow 1 <=> domain 4 frame 11 flow 1, 212.111.2.151:8000 -> 147.229.14.221:52866 tcp)", "already running when the capture began"} {
+	for _, want := range []string{"VERDICT: IN SYNC", "+949 ms (domain 0 frame 7 set 2 flow 1 <=> domain 4 frame 11 set 2 flow 1, 212.111.2.151:8000 -> 147.229.14.221:52866 tcp)", "already running when the capture began"} {
 		if !strings.Contains(words, want) {
 			t.Errorf("summary lacks %q:\n%s", want, text.String())
 		}
@@ -271,5 +276,235 @@ func TestMatchNamesTheOneProbeThatIsOffAmongHealthyOnes(t *testing.T) {
 	}
 	if len(m.Overall.Steps) != 0 {
 		t.Errorf("pooled figures show %d steps: mixing exporter pairs must not invent steps", len(m.Overall.Steps))
+	}
+	// Each row counts every pair of its exporter pair (the truth file: 243,
+	// 220 and 212 pairs) and says how many are continuations; the verdict's
+	// count for .169 is the pairs its figures rest on, and says so.
+	wantPairs := map[string]int{"10.103.0.169/310 -> 10.103.0.169/320": 243, "10.103.0.170/310 -> 10.103.0.170/320": 220, "10.103.0.168/310 -> 10.103.0.168/320": 212}
+	conts := map[string]int{}
+	for _, g := range res.ByExporterPair(capt.Records) {
+		for _, i := range g.Pairs {
+			if res.Pairs[i].Continuation {
+				conts[g.Key.String()]++
+			}
+		}
+	}
+	for _, c := range m.PerPair {
+		if c.Pairs != wantPairs[c.Label] || c.Continuations != conts[c.Label] || c.Continuations == 0 || c.ClockPairs() != c.Pairs-conts[c.Label] {
+			t.Errorf("%s: %d pairs, %d continuations, %d clock pairs; want %d, %d, %d", c.Label, c.Pairs, c.Continuations, c.ClockPairs(),
+				wantPairs[c.Label], conts[c.Label], wantPairs[c.Label]-conts[c.Label])
+		}
+		if c.Label == "10.103.0.169/310 -> 10.103.0.169/320" {
+			if want := fmt.Sprintf(", %d pairs besides %d continuation pairs)", c.ClockPairs(), c.Continuations); !strings.Contains(m.Verdict.Summary, want) {
+				t.Errorf("summary %q lacks %q", m.Verdict.Summary, want)
+			}
+		}
+	}
+}
+
+// Inputs that cannot be matched as they are say what would help: the
+// other side's capture for one domain (choosing domains cannot help: the
+// same domain on both sides is refused), the missing templates for data
+// without them. Counts from tshark: graylog 892 records of domain 70 from
+// 127.0.0.1; a_nf9_basic 5 records of domain 310 from 192.0.2.10;
+// ipfixcol-only-data 3 data sets and no template; header-and-zeros 1 set.
+func TestMatchSaysWhatWouldHelpWhenItCannotPair(t *testing.T) {
+	for _, tc := range []struct {
+		name, in string
+		cfg      match.Config
+		want     string
+	}{
+		{"one unknown domain: add the other side and name the domains", filepath.Join(realDir, "graylog-nprobe-netflow9-3.pcap"), match.Config{},
+			"the input holds one observation domain only (domain 70, 892 flows from exporter 127.0.0.1): one side of the NAT at most. Add the capture of the other side: match reads several inputs (nftimediff match %s OTHER-SIDE.pcap), and name the domains with --pre-odid and --post-odid when they are not 310 and 320 (e.g. --pre-odid 70 --post-odid ID, or the other way round)"},
+		{"the pre side alone: add the post side", filepath.Join(formatDir, "a_nf9_basic.pcap"), match.Config{},
+			"no flow records on the post side (domain 320): the input holds the pre side only (domain 310, 5 flows from exporter 192.0.2.10). Add the capture of the post side: match reads several inputs (nftimediff match %s OTHER-SIDE.pcap), with --post-odid if the post side is not domain 320"},
+		{"the one domain named as post: add the pre side", filepath.Join(formatDir, "a_nf9_basic.pcap"), match.Config{PreDomains: []uint32{311}, PostDomains: []uint32{310}},
+			"no flow records on the pre side (domain 311): the input holds the post side only (domain 310, 5 flows from exporter 192.0.2.10). Add the capture of the pre side: match reads several inputs (nftimediff match %s OTHER-SIDE.pcap), with --pre-odid if the pre side is not domain 311"},
+		{"data sets without any template: capture longer", filepath.Join(realDir, "ipfixcol-only-data-no-templates.pcap"), match.Config{},
+			"no flow records in the input: %s: 3 data sets came before (or without) a template: 3 have no template anywhere in the capture (the exporter sent it before the capture began) and could not be decoded: capture from the exporter's start, or for longer (most exporters resend their templates every few minutes)"},
+		{"one undecodable set, in the singular", filepath.Join(realDir, "ipfixcol-header-and-zeros.pcap"), match.Config{},
+			"no flow records in the input: 1 data set could not be decoded ('nftimediff inspect' shows them per exporter)"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			needCapture(t, tc.in)
+			err := Match(context.Background(), MatchConfig{Inputs: []string{tc.in}, Match: tc.cfg})
+			want := tc.want
+			if strings.Contains(want, "%s") {
+				want = fmt.Sprintf(want, tc.in)
+			}
+			if Code(err) != ExitNoFlows || err.Error() != want {
+				t.Errorf("exit %d, error\n%v\nwant exit %d and\n%s", Code(err), err, ExitNoFlows, want)
+			}
+		})
+	}
+}
+
+// When nothing pairs, the summary says why per side and still lists the
+// exporter pair that was compared. a_nf9_basic holds 5 records of
+// 192.0.2.10/310, b_ipfix_basic 4 of 192.0.2.20/320, with no common
+// destination (tshark -T fields -e cflow.dstaddr).
+func TestMatchWithoutPairsSaysWhyPerSide(t *testing.T) {
+	pre, post := filepath.Join(formatDir, "a_nf9_basic.pcap"), filepath.Join(formatDir, "b_ipfix_basic.pcap")
+	needCapture(t, pre)
+	needCapture(t, post)
+	var out bytes.Buffer
+	xlsxPath := filepath.Join(t.TempDir(), "r.xlsx")
+	if err := Match(context.Background(), MatchConfig{Inputs: []string{pre, post}, Stdout: &out, Paths: report.Paths{XLSX: xlsxPath}}); err != nil {
+		t.Fatal(err)
+	}
+	text := out.String()
+	for _, want := range []string{
+		"  - 5 pre records: no record with the same key on the other side\n",
+		"  - 4 post records: no record with the same key on the other side\n",
+		"  192.0.2.10/310 -> 192.0.2.20/320      0      0         5          4        n/a",
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("summary lacks %q:\n%s", want, text)
+		}
+	}
+	for _, unwanted := range []string{"nothing to compare", "n/a ms", "of pairs within"} {
+		if strings.Contains(text, unwanted) {
+			t.Errorf("summary says %q:\n%s", unwanted, text)
+		}
+	}
+	f, err := excelize.OpenFile(xlsxPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rows, _ := f.GetRows("Exporter pairs")
+	if len(rows) != 2 || rows[1][0] != "192.0.2.10/310 -> 192.0.2.20/320" || rows[1][1] != "0" || rows[1][3] != "5" || rows[1][4] != "4" {
+		t.Errorf("Exporter pairs sheet %q, want one row with 0 pairs, 5 and 4 unmatched", rows)
+	}
+}
+
+func TestMatchRefusesTwoReportsAimedAtOneFile(t *testing.T) {
+	dir := t.TempDir()
+	in := filepath.Join(dir, "capture.pcap") // never read: the outputs are checked first
+	a := filepath.Join(dir, "a.json")
+	link := filepath.Join(dir, "link.json")
+	if err := os.WriteFile(a, []byte("old"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(a, link); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "out")
+	for _, tc := range []struct {
+		name   string
+		paths  report.Paths
+		outDir string
+		want   string
+	}{
+		{"the same name for two flags", report.Paths{JSON: a, CSV: a}, "", "--json and --csv both write " + a},
+		{"two spellings of one path", report.Paths{JSON: a, Text: filepath.Join(dir, ".", "a.json")}, "", "--text and --json both write " + filepath.Join(dir, "a.json")},
+		{"a link to the other file", report.Paths{JSON: a, DOCX: link}, "", "--json and --docx both write " + a + " (also named " + link + ")"},
+		{"standard output twice", report.Paths{JSON: "-", CSV: "/dev/stdout"}, "", "--json and --csv both write standard output"},
+		{"an explicit flag onto a name -o derived", func() report.Paths {
+			p := report.PathsInDir(out, []string{in})
+			p.CSV = p.JSON
+			return p
+		}(), out, "-o " + out + " (json) and --csv both write " + filepath.Join(out, "capture-nftimediff.json")},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := Match(context.Background(), MatchConfig{Inputs: []string{in}, Paths: tc.paths, OutDir: tc.outDir})
+			want := tc.want + ": give each report its own file"
+			if Code(err) != ExitUsage || err.Error() != want {
+				t.Errorf("exit %d: %v\nwant exit %d: %s", Code(err), err, ExitUsage, want)
+			}
+		})
+	}
+	if b, _ := os.ReadFile(a); string(b) != "old" {
+		t.Errorf("a.json now holds %q: a refused run must not write", b)
+	}
+	if _, err := os.Stat(out); err == nil {
+		t.Error("-o DIR was created although the run was refused")
+	}
+}
+
+// cancelOn is a stderr that cancels the run once a line containing
+// trigger was written to it (an interrupt at a known point).
+type cancelOn struct {
+	bytes.Buffer
+	trigger string
+	cancel  func()
+}
+
+func (c *cancelOn) Write(p []byte) (int, error) {
+	n, err := c.Buffer.Write(p)
+	if strings.Contains(c.Buffer.String(), c.trigger) {
+		c.cancel()
+	}
+	return n, err
+}
+
+// An interrupt between two reports: each "wrote" line came as its file
+// was renamed into place, the rest are named as not written, and their
+// earlier versions stay.
+func TestInterruptedReportsSayWhichFilesWereWritten(t *testing.T) {
+	in := filepath.Join("..", "..", "testdata", "sample", "sample.pcap")
+	needCapture(t, in)
+	dir := t.TempDir()
+	p := report.PathsInDir(dir, []string{in})
+	if err := os.WriteFile(p.CSV, []byte("earlier report"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	stderr := &cancelOn{trigger: "wrote " + p.JSON, cancel: cancel}
+	err := Match(ctx, MatchConfig{Inputs: []string{in}, OutDir: dir, Paths: p, Stderr: stderr})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("got %v, want context.Canceled", err)
+	}
+	want := "wrote " + p.Text + "\nwrote " + p.JSON + "\nnot written (interrupted; a file of that name from an earlier run is left as it was): " +
+		p.CSV + ", " + p.XLSX + ", " + p.DOCX + "\n"
+	if got := stderr.String(); got != want {
+		t.Errorf("stderr\n%s\nwant\n%s", got, want)
+	}
+	if b, _ := os.ReadFile(p.CSV); string(b) != "earlier report" {
+		t.Errorf("the earlier CSV report was replaced: %q", b)
+	}
+	for _, f := range []string{p.XLSX, p.DOCX} {
+		if _, err := os.Stat(f); err == nil {
+			t.Errorf("%s exists", f)
+		}
+	}
+}
+
+func TestAReportThatFailsNamesTheFilesNotWritten(t *testing.T) {
+	in := filepath.Join("..", "..", "testdata", "sample", "sample.pcap")
+	needCapture(t, in)
+	if _, err := os.Stat("/dev/full"); err != nil {
+		t.Skip("no /dev/full (every write fails with ENOSPC): skipping")
+	}
+	dir := t.TempDir()
+	p := report.Paths{Text: filepath.Join(dir, "a.txt"), XLSX: "/dev/full", DOCX: filepath.Join(dir, "a.docx")}
+	var stderr bytes.Buffer
+	err := Match(context.Background(), MatchConfig{Inputs: []string{in}, Paths: p, Stderr: &stderr})
+	if Code(err) != ExitOutput || !strings.HasSuffix(err.Error(), "; not written: /dev/full, "+p.DOCX) {
+		t.Errorf("exit %d: %v; want exit %d ending in the files not written", Code(err), err, ExitOutput)
+	}
+	if got := stderr.String(); got != "wrote "+p.Text+"\n" {
+		t.Errorf("stderr %q, want only the text report's wrote line", got)
+	}
+}
+
+// -o DIR is made with its missing parents, as documented; a single report
+// file into a missing directory is refused before the inputs are read
+// (the input here does not exist: reading it would be exit 4).
+func TestOutputDirectoryIsMadeButAFilesDirectoryMustExist(t *testing.T) {
+	in := filepath.Join("..", "..", "testdata", "sample", "sample.pcap")
+	needCapture(t, in)
+	dir := filepath.Join(t.TempDir(), "new", "sub")
+	if err := Match(context.Background(), MatchConfig{Inputs: []string{in}, OutDir: dir, Paths: report.PathsInDir(dir, []string{in})}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "sample-nftimediff.docx")); err != nil {
+		t.Errorf("-o into a new directory: %v", err)
+	}
+	missing := filepath.Join(t.TempDir(), "nodir", "r.xlsx")
+	err := Match(context.Background(), MatchConfig{Inputs: []string{"/nonexistent.pcap"}, Paths: report.Paths{XLSX: missing}})
+	if want := "cannot write " + missing + ": directory " + filepath.Dir(missing) + " does not exist"; Code(err) != ExitOutput || err.Error() != want {
+		t.Errorf("exit %d: %v; want exit %d: %s", Code(err), err, ExitOutput, want)
 	}
 }

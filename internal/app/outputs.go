@@ -2,10 +2,13 @@ package app
 
 import (
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
+
+	"netflowtimedifference/internal/report"
 )
 
 // checkOutputs refuses, before any input is read, report and output files
@@ -81,4 +84,60 @@ func existingAncestor(p string) string {
 func within(dir, root string) bool {
 	dir, root = filepath.Clean(dir), filepath.Clean(root)
 	return dir == root || strings.HasPrefix(dir, root+string(filepath.Separator))
+}
+
+// distinctOutputs refuses two reports aimed at one file (by name, by a
+// path to the same file, or both at standard output): the second would
+// replace the first, or their bytes would mix. The message names the flags;
+// a name that -o DIR derived is "-o DIR (json)".
+func distinctOutputs(p report.Paths, outDir string, inputs []string) error {
+	derived := report.Paths{}
+	if outDir != "" {
+		derived = report.PathsInDir(outDir, inputs)
+	}
+	type out struct{ flag, path string }
+	var outs []out
+	for _, o := range []struct{ flag, path, derived string }{
+		{"text", p.Text, derived.Text}, {"json", p.JSON, derived.JSON}, {"csv", p.CSV, derived.CSV},
+		{"xlsx", p.XLSX, derived.XLSX}, {"docx", p.DOCX, derived.DOCX},
+	} {
+		if o.path == "" {
+			continue
+		}
+		flag := "--" + o.flag
+		if o.path == o.derived {
+			flag = fmt.Sprintf("-o %s (%s)", outDir, o.flag)
+		}
+		outs = append(outs, out{flag, o.path})
+	}
+	for i, a := range outs {
+		for _, b := range outs[:i] {
+			if same, what := sameOutput(a.path, b.path); same {
+				return Errorf(ExitUsage, "%s and %s both write %s: give each report its own file", b.flag, a.flag, what)
+			}
+		}
+	}
+	return nil
+}
+
+// sameOutput reports whether two output names mean the same file, and
+// names it.
+func sameOutput(a, b string) (bool, string) {
+	if isStdout(a) || isStdout(b) {
+		return isStdout(a) && isStdout(b), "standard output"
+	}
+	if filepath.Clean(a) == filepath.Clean(b) {
+		return true, b
+	}
+	if aa, err := filepath.Abs(a); err == nil {
+		if bb, err := filepath.Abs(b); err == nil && aa == bb {
+			return true, b
+		}
+	}
+	fa, errA := os.Stat(a)
+	fb, errB := os.Stat(b)
+	if errA == nil && errB == nil && os.SameFile(fa, fb) {
+		return true, fmt.Sprintf("%s (also named %s)", b, a)
+	}
+	return false, ""
 }

@@ -48,7 +48,10 @@ type Record struct {
 	Proto            uint8
 	// Lacks says which numeric fields the record does not carry (their
 	// value is then 0): ports (ICMP records, a CSV without port columns),
-	// protocol, packet and octet counters. The zero value means all known.
+	// protocol, packet and octet counters, and the export packet's ports,
+	// sequence number and v9 sysUptime where the input does not show them
+	// (Wireshark CSV/XLSX exports, JSON exported without the udp layer).
+	// The zero value means all known.
 	Lacks Lack
 
 	// Application (Ixia IxFlow PEN 3054 IE 111/110, or v9 applicationName IE 96).
@@ -69,8 +72,9 @@ type Record struct {
 	NAT *NAT // post-NAT fields (IEs 225-228), nil when absent
 }
 
-// Lack flags fields a record does not carry (see Record.Lacks).
-type Lack uint8
+// Lack flags fields a record does not carry (see Record.Lacks). It is 16
+// bits wide in the padding after Proto: Record does not grow.
+type Lack uint16
 
 const (
 	LacksSrcPort Lack = 1 << iota
@@ -78,7 +82,14 @@ const (
 	LacksProto
 	LacksPackets
 	LacksOctets
+	LacksExporterPort  // ExporterPort unknown (no transport layer in the input)
+	LacksCollectorPort // CollectorPort unknown
+	LacksSequence      // Sequence unknown (Wireshark CSV/XLSX exports)
+	LacksSysUptime     // SysUptime unknown although Version is 9
 )
+
+// Has reports whether the record carries every field of l.
+func (r *Record) Has(l Lack) bool { return r.Lacks&l == 0 }
 
 // NAT holds the post-NAT translation fields of a record (IPFIX IEs 225-228).
 type NAT struct {

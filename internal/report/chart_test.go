@@ -193,7 +193,7 @@ func TestPairLine(t *testing.T) {
 	p.Pre.Dst = netip.MustParseAddr("157.240.25.63")
 	p.Post.Dst = p.Pre.Dst
 	p.Pre.DstPort, p.Post.DstPort = 443, 443
-	if got, want := report.PairLine(p, false), "domain 310 frame 5 flow 3 <=> domain 320 frame 9 flow 1: 157.240.25.63:443 tcp facebook, difference 112 ms"; got != want {
+	if got, want := report.PairLine(p, report.LineStyle{}), "domain 310 frame 5 flow 3 <=> domain 320 frame 9 flow 1: 157.240.25.63:443 tcp facebook, difference 112 ms"; got != want {
 		t.Errorf("got  %q\nwant %q", got, want)
 	}
 	// A return-direction pair: the server is the common source.
@@ -204,7 +204,33 @@ func TestPairLine(t *testing.T) {
 	p.Pre.File, p.Post.File = "pre.pcap", "post.pcap"
 	p.DeltaMs = -0.25
 	p.Continuation = true
-	if got, want := report.PairLine(p, true), "domain 310 frame 5 (pre.pcap) set 2 flow 3 <=> domain 320 frame 9 (post.pcap) flow 1: from [2001:db8::1]:443 tcp facebook, difference -0.25 ms (continuation)"; got != want {
+	if got, want := report.PairLine(p, report.LineStyle{File: true}), "domain 310 frame 5 (pre.pcap) set 2 flow 3 <=> domain 320 frame 9 (post.pcap) flow 1: from [2001:db8::1]:443 tcp facebook, difference -0.25 ms (continuation)"; got != want {
 		t.Errorf("got  %q\nwant %q", got, want)
+	}
+	// Exporters named (a domain exported by several probes); a record
+	// without port and protocol columns shows neither, never ":0".
+	p.Pre.Exporter, p.Post.Exporter = netip.MustParseAddr("10.103.0.168"), netip.MustParseAddr("10.103.0.169")
+	p.Pre.Lacks, p.Post.Lacks = flow.LacksSrcPort|flow.LacksProto, flow.LacksSrcPort
+	p.Post.Src, p.Post.Dst = netip.MustParseAddr("203.0.113.7"), p.Pre.Dst
+	p.Continuation = false
+	if got, want := report.PairLine(p, report.LineStyle{Exporter: true}), "10.103.0.168 domain 310 frame 5 set 2 flow 3 <=> 10.103.0.169 domain 320 frame 9 flow 1: 157.240.25.63:443 facebook, difference -0.25 ms"; got != want {
+		t.Errorf("got  %q\nwant %q", got, want)
+	}
+	p.Pre.Lacks |= flow.LacksDstPort
+	if got, want := report.UnmatchedLine(&report.Unmatched{Rec: p.Pre, Reason: "no start time"}, report.LineStyle{}), "domain 310 frame 5 set 2 flow 3: 157.240.25.63 facebook, start 1970-01-01T00:00:00.000Z: no start time"; got != want {
+		t.Errorf("got  %q\nwant %q", got, want)
+	}
+}
+
+func TestLineStyleNamesExportersOnlyWhenADomainHasSeveral(t *testing.T) {
+	m := &report.Model{Exporters: []report.Exporter{{Exporter: "192.0.2.1", Domain: 310}, {Exporter: "192.0.2.2", Domain: 320}}}
+	m.Params.Inputs = []string{"a.pcap"}
+	if st := report.LineStyleOf(m); st != (report.LineStyle{}) {
+		t.Errorf("one exporter per domain, one input: %+v, want neither", st)
+	}
+	m.Exporters = append(m.Exporters, report.Exporter{Exporter: "192.0.2.3", Domain: 310})
+	m.Params.Inputs = []string{"a.pcap", "b.pcap"}
+	if st := report.LineStyleOf(m); st != (report.LineStyle{File: true, Exporter: true}) {
+		t.Errorf("two exporters of domain 310, two inputs: %+v, want both", st)
 	}
 }

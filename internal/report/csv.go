@@ -121,6 +121,14 @@ func appendCSVRecord(b []byte, r *flow.Record) []byte {
 		b = append(b, ',')
 		b = strconv.AppendUint(b, v, 10)
 	}
+	// uk writes v, or an empty cell when the record does not carry it.
+	uk := func(v uint64, l flow.Lack) {
+		if r.Has(l) {
+			u(v)
+		} else {
+			b = append(b, ',')
+		}
+	}
 	b = append(b, ',')
 	b = AppendCSVText(b, r.File)
 	u(uint64(r.Frame))
@@ -132,11 +140,11 @@ func appendCSVRecord(b []byte, r *flow.Record) []byte {
 	u(uint64(r.Version))
 	b = append(b, ',')
 	b = appendCSVAddr(b, r.Src)
-	u(uint64(r.SrcPort))
+	uk(uint64(r.SrcPort), flow.LacksSrcPort)
 	b = append(b, ',')
 	b = appendCSVAddr(b, r.Dst)
-	u(uint64(r.DstPort))
-	u(uint64(r.Proto))
+	uk(uint64(r.DstPort), flow.LacksDstPort)
+	uk(uint64(r.Proto), flow.LacksProto)
 	b = append(b, ',')
 	b = AppendCSVText(b, r.App)
 	b = append(b, ',')
@@ -145,7 +153,7 @@ func appendCSVRecord(b []byte, r *flow.Record) []byte {
 	}
 	b = append(b, ',')
 	b = append(b, r.StartEnc.String()...)
-	u(r.Packets)
-	u(r.Octets)
+	uk(r.Packets, flow.LacksPackets)
+	uk(r.Octets, flow.LacksOctets)
 	return b
 }

@@ -215,6 +215,15 @@ func (j *jsonBuf) key(k string) *jsonBuf {
 
 func (j *jsonBuf) int(v int64) *jsonBuf { j.b = strconv.AppendInt(j.b, v, 10); return j }
 
+// uintIf writes v, or null when the record does not carry it (!known).
+func (j *jsonBuf) uintIf(v uint64, known bool) *jsonBuf {
+	if !known {
+		return j.raw("null")
+	}
+	j.b = strconv.AppendUint(j.b, v, 10)
+	return j
+}
+
 func (j *jsonBuf) bool(v bool) *jsonBuf { j.b = strconv.AppendBool(j.b, v); return j }
 
 // num writes a float, null when it is NaN or infinite.
@@ -344,10 +353,10 @@ func (j *jsonBuf) record(r *flow.Record) *jsonBuf {
 	j.key("domain").int(int64(r.Domain)).raw(",")
 	j.key("version").int(int64(r.Version)).raw(",")
 	j.key("src").addr(r.Src).raw(",")
-	j.key("src_port").int(int64(r.SrcPort)).raw(",")
+	j.key("src_port").uintIf(uint64(r.SrcPort), r.Has(flow.LacksSrcPort)).raw(",")
 	j.key("dst").addr(r.Dst).raw(",")
-	j.key("dst_port").int(int64(r.DstPort)).raw(",")
-	j.key("proto").int(int64(r.Proto)).raw(",")
+	j.key("dst_port").uintIf(uint64(r.DstPort), r.Has(flow.LacksDstPort)).raw(",")
+	j.key("proto").uintIf(uint64(r.Proto), r.Has(flow.LacksProto)).raw(",")
 	j.key("app").str(r.App).raw(",")
 	j.key("start")
 	if r.HasStart() {
@@ -361,8 +370,8 @@ func (j *jsonBuf) record(r *flow.Record) *jsonBuf {
 	}
 	j.key("start_encoding").str(r.StartEnc.String()).raw(",")
 	j.key("start_precision").str(r.StartEnc.Precision().String()).raw(",")
-	j.key("packets").int(int64(r.Packets)).raw(",")
-	j.key("octets").int(int64(r.Octets)).raw(",")
+	j.key("packets").uintIf(r.Packets, r.Has(flow.LacksPackets)).raw(",")
+	j.key("octets").uintIf(r.Octets, r.Has(flow.LacksOctets)).raw(",")
 	j.key("vlan")
 	if r.HasVLAN {
 		j.int(int64(r.VLAN))
@@ -391,6 +400,8 @@ func (j *jsonBuf) clock(c *Clock) *jsonBuf {
 	j.raw("{")
 	j.key("label").str(c.Label).raw(",")
 	j.key("pairs").int(int64(c.Pairs)).raw(",")
+	j.key("clock_pairs").int(int64(c.ClockPairs())).raw(",")
+	j.key("continuation_pairs").int(int64(c.Continuations)).raw(",")
 	j.key("unmatched_pre").int(int64(c.UnmatchedPre)).raw(",")
 	j.key("unmatched_post").int(int64(c.UnmatchedPost)).raw(",")
 	for _, kv := range []struct {
@@ -401,7 +412,13 @@ func (j *jsonBuf) clock(c *Clock) *jsonBuf {
 		{"offset_ms", c.Offset}, {"offset_low_ms", c.OffsetLow}, {"offset_high_ms", c.OffsetHigh}} {
 		j.key(kv.k).num(orNaN(kv.v, has)).raw(",")
 	}
-	j.key("offset_interval").str(IntervalName(c)).raw(",")
+	j.key("offset_interval")
+	if has {
+		j.str(IntervalName(c))
+	} else {
+		j.raw("null")
+	}
+	j.raw(",")
 	j.key("offset_coverage").num(orNaN(c.OffsetCoverage, has && c.OffsetInterval != "")).raw(",")
 	j.key("drift_ms_per_hour").num(orNaN(c.DriftMsPerHour, c.HasDrift)).raw(",")
 	j.key("drift_ppm").num(orNaN(c.DriftPPM, c.HasDrift)).raw(",")

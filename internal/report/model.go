@@ -53,6 +53,10 @@ type Verdict struct {
 type Clock struct {
 	Label                              string // "all" or "192.0.2.1/310 -> 192.0.2.2/320"
 	Pairs, UnmatchedPre, UnmatchedPost int
+	// Continuations counts the continuation pairs among Pairs, left out of
+	// the clock figures below (all of them are used when every pair is
+	// one, and Continuations is then 0): the figures rest on ClockPairs.
+	Continuations int
 
 	Min, P5, Median, Mean, P95, Max, Stddev, MAD float64
 	WithinTolerance                              float64 // share of pairs with |delta - 0| <= tolerance, 0..1
@@ -71,6 +75,9 @@ type Clock struct {
 	Uncertainty              float64 // precision limit of the pairs' start times (ms), e.g. 1000 for v9
 	QuarterHourHint          string  // non-empty when the offset is a whole number of quarter hours
 }
+
+// ClockPairs is the number of pairs the clock figures rest on.
+func (c *Clock) ClockPairs() int { return c.Pairs - c.Continuations }
 
 // Step is a clock step: the difference jumps and stays.
 type Step struct {

@@ -14,7 +14,9 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
+	"netflowtimedifference/internal/flow"
 	"netflowtimedifference/internal/report"
 	"netflowtimedifference/internal/report/reporttest"
 )
@@ -454,5 +456,128 @@ func TestSummarySentencesAreWrappedToTheTextWidth(t *testing.T) {
 	}
 	if last := lines[len(lines)-1]; !strings.HasSuffix(last, "for-sure") || strings.Join(strings.Fields(got), " ") != "- "+long {
 		t.Errorf("words lost or broken: %q", got)
+	}
+}
+
+func TestFieldsARecordLacksAreNullInJSONAndEmptyInCSV(t *testing.T) {
+	m := reporttest.Model(3)
+	// A Wireshark CSV export without port, protocol and counter columns.
+	m.Pairs[0].Pre.Lacks = flow.LacksSrcPort | flow.LacksDstPort | flow.LacksProto | flow.LacksPackets | flow.LacksOctets
+	var buf bytes.Buffer
+	if err := report.WriteJSON(context.Background(), &buf, m); err != nil {
+		t.Fatal(err)
+	}
+	var got struct {
+		Pairs []struct{ Pre, Post map[string]any }
+	}
+	if err := json.Unmarshal(buf.Bytes(), &got); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"src_port", "dst_port", "proto", "packets", "octets"} {
+		if v, ok := got.Pairs[0].Pre[k]; !ok || v != nil {
+			t.Errorf("pre %s = %v (present %v), want null", k, v, ok)
+		}
+	}
+	// The post record carries them: reporttest's record() gives 443, tcp, 10 packets, 1500 octets.
+	for k, want := range map[string]float64{"dst_port": 443, "proto": 6, "packets": 10, "octets": 1500} {
+		if v := got.Pairs[0].Post[k]; v != want {
+			t.Errorf("post %s = %v, want %v", k, v, want)
+		}
+	}
+
+	buf.Reset()
+	if err := report.WriteCSV(context.Background(), &buf, m); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := csv.NewReader(&buf).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	col := map[string]int{}
+	for i, h := range rows[0] {
+		col[h] = i
+	}
+	for _, k := range []string{"pre_src_port", "pre_dst_port", "pre_proto", "pre_packets", "pre_octets"} {
+		if v := rows[1][col[k]]; v != "" {
+			t.Errorf("%s = %q, want an empty cell", k, v)
+		}
+	}
+	for k, want := range map[string]string{"post_dst_port": "443", "post_proto": "6", "post_packets": "10", "post_octets": "1500"} {
+		if v := rows[1][col[k]]; v != want {
+			t.Errorf("%s = %q, want %q", k, v, want)
+		}
+	}
+}
+
+func TestPerExporterPairCountsShowContinuationsApart(t *testing.T) {
+	m := reporttest.Model(5) // pair 5 is a continuation pair
+	m.Overall.Continuations, m.PerPair[0].Continuations = 1, 1
+	var buf bytes.Buffer
+	if err := report.WriteJSON(context.Background(), &buf, m); err != nil {
+		t.Fatal(err)
+	}
+	type counts struct {
+		Pairs             int `json:"pairs"`
+		ClockPairs        int `json:"clock_pairs"`
+		ContinuationPairs int `json:"continuation_pairs"`
+	}
+	var got struct {
+		Clock   counts   `json:"clock"`
+		PerPair []counts `json:"per_pair"`
+	}
+	if err := json.Unmarshal(buf.Bytes(), &got); err != nil {
+		t.Fatal(err)
+	}
+	want := counts{Pairs: 5, ClockPairs: 4, ContinuationPairs: 1}
+	if got.Clock != want || len(got.PerPair) != 1 || got.PerPair[0] != want {
+		t.Errorf("clock %+v, per_pair %+v; want %+v", got.Clock, got.PerPair, want)
+	}
+	buf.Reset()
+	if err := report.WriteText(context.Background(), &buf, m); err != nil {
+		t.Fatal(err)
+	}
+	var header, row string
+	for _, l := range strings.Split(buf.String(), "\n") {
+		switch {
+		case strings.Contains(l, "EXPORTER PAIR"):
+			header = l
+		case strings.HasPrefix(strings.TrimSpace(l), "192.0.2.1/310 -> 192.0.2.2/320"):
+			row = l
+		}
+	}
+	if f, r := strings.Fields(header), strings.Fields(row); len(f) < 4 || f[2] != "PAIRS" || f[3] != "CONT." || len(r) < 5 || r[3] != "5" || r[4] != "1" {
+		t.Errorf("per exporter pair table:\n%s\n%s\nwant PAIRS 5 and CONT. 1", header, row)
+	}
+	if !strings.Contains(buf.String(), "continuation pairs among them") {
+		t.Errorf("no footnote explains CONT.:\n%s", buf.String())
+	}
+}
+
+func TestSpacedDurationWritesAmountsAsTheSentencesDo(t *testing.T) {
+	for _, tc := range []struct {
+		in   time.Duration
+		want string
+	}{
+		{6 * time.Second, "6 s"},
+		{100 * time.Millisecond, "100 ms"},
+		{90 * time.Second, "1 min 30 s"},
+		{3*time.Hour + 6*time.Second, "3 h 6 s"},
+		{1500 * time.Millisecond, "1.5 s"},
+		{-2 * time.Second, "-2 s"},
+	} {
+		if got := report.SpacedDuration(tc.in); got != tc.want {
+			t.Errorf("SpacedDuration(%v) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
+func TestParametersWriteWindowAndToleranceWithSpacedUnits(t *testing.T) {
+	m := reporttest.Model(3) // window 6 s, tolerance 10 ms
+	rows := map[string]string{}
+	for _, kv := range report.ParamRows(m) {
+		rows[kv[0]] = kv[1]
+	}
+	if rows["Window"] != "6 s" || rows["Tolerance"] != "±10 ms" {
+		t.Errorf("window %q, tolerance %q; want \"6 s\" and \"±10 ms\"", rows["Window"], rows["Tolerance"])
 	}
 }

@@ -39,13 +39,15 @@ func WriteText(ctx context.Context, w io.Writer, m *Model) error {
 	c := &m.Overall
 	t := tabwriter.NewWriter(tw, 0, 4, 2, ' ', 0)
 	fmt.Fprintf(t, "Offset\t%s\n", OffsetText(c))
-	fmt.Fprintf(t, "Differences\tmedian %s ms, MAD %s ms, mean %s ms, stddev %s ms\n",
-		FormatMs(c.Median), FormatMs(c.MAD), FormatMs(c.Mean), FormatMs(c.Stddev))
-	fmt.Fprintf(t, "Spread\tp5 .. p95 %s .. %s ms, min .. max %s .. %s ms\n", FormatMs(c.P5), FormatMs(c.P95), FormatMs(c.Min), FormatMs(c.Max))
-	fmt.Fprintf(t, "Drift\t%s\n", DriftText(c))
-	fmt.Fprintf(t, "Steps\t%s\n", StepsText(c.Steps))
-	fmt.Fprintf(t, "Precision\t%s\n", PrecisionText(c))
-	fmt.Fprintf(t, "Within tolerance\t%s of pairs within ±%s ms\n", percent(c.WithinTolerance), FormatMs(float64(m.Params.Tolerance)/1e6))
+	if c.Pairs > 0 { // without pairs every figure would read n/a: the counts say why
+		fmt.Fprintf(t, "Differences\tmedian %s ms, MAD %s ms, mean %s ms, stddev %s ms\n",
+			FormatMs(c.Median), FormatMs(c.MAD), FormatMs(c.Mean), FormatMs(c.Stddev))
+		fmt.Fprintf(t, "Spread\tp5 .. p95 %s .. %s ms, min .. max %s .. %s ms\n", FormatMs(c.P5), FormatMs(c.P95), FormatMs(c.Min), FormatMs(c.Max))
+		fmt.Fprintf(t, "Drift\t%s\n", DriftText(c))
+		fmt.Fprintf(t, "Steps\t%s\n", StepsText(c.Steps))
+		fmt.Fprintf(t, "Precision\t%s\n", PrecisionText(c))
+		fmt.Fprintf(t, "Within tolerance\t%s of pairs within ±%s ms\n", percent(c.WithinTolerance), FormatMs(float64(m.Params.Tolerance)/1e6))
+	}
 	fmt.Fprintf(t, "Pairs\t%s\n", CountsText(m))
 	if c.QuarterHourHint != "" {
 		fmt.Fprintf(t, "Time zone?\t%s\n", CleanText(c.QuarterHourHint))
@@ -55,7 +57,7 @@ func WriteText(ctx context.Context, w io.Writer, m *Model) error {
 	if len(m.PerPair) > 0 {
 		p("\nPer exporter pair (pre -> post)\n")
 		t = tabwriter.NewWriter(tw, 0, 4, 2, ' ', tabwriter.AlignRight)
-		fmt.Fprintf(t, "EXPORTER PAIR\tPAIRS\tUNM. PRE\tUNM. POST\tOFFSET ms\t95%% INTERVAL ms\tMEDIAN ms\tMAD ms\tDRIFT ppm\tSTEPS\t\n")
+		fmt.Fprintf(t, "EXPORTER PAIR\tPAIRS\tCONT.\tUNM. PRE\tUNM. POST\tOFFSET ms\t95%% INTERVAL ms\tMEDIAN ms\tMAD ms\tDRIFT ppm\tSTEPS\t\n")
 		for i := range m.PerPair {
 			if i%256 == 0 && ctx.Err() != nil {
 				return ctx.Err()
@@ -65,12 +67,14 @@ func WriteText(ctx context.Context, w io.Writer, m *Model) error {
 			if k.HasDrift {
 				drift = fmtFloat(k.DriftPPM, 3)
 			}
-			fmt.Fprintf(t, "%s\t%d\t%d\t%d\t%s\t%s\t%s\t%s\t%s\t%d\t\n", CleanText(k.Label), k.Pairs, k.UnmatchedPre, k.UnmatchedPost,
+			fmt.Fprintf(t, "%s\t%d\t%d\t%d\t%d\t%s\t%s\t%s\t%s\t%s\t%d\t\n", CleanText(k.Label), k.Pairs, k.Continuations, k.UnmatchedPre, k.UnmatchedPost,
 				FormatMs(k.Offset), IntervalCell(k), FormatMs(k.Median), FormatMs(k.MAD), drift, len(k.Steps))
 		}
 		_ = t.Flush()
-		if s := IntervalFootnote(m.PerPair); s != "" {
-			p("  %s\n", s)
+		for _, s := range []string{ContinuationsFootnote(m.PerPair), IntervalFootnote(m.PerPair)} {
+			if s != "" {
+				p("%s", wrap(s, "  ", "  "))
+			}
 		}
 	}
 
@@ -212,6 +216,9 @@ func IntervalName(c *Clock) string {
 // IntervalCell formats the offset interval for a table cell: "5000 .. 5002",
 // marked "*" when too few pairs reach the level (see IntervalFootnote).
 func IntervalCell(c *Clock) string {
+	if c.Pairs == 0 {
+		return "n/a"
+	}
 	s := FormatMs(c.OffsetLow) + " .. " + FormatMs(c.OffsetHigh)
 	if c.Pairs > 0 && c.OffsetInterval != "" && !c.OffsetIntervalReached {
 		s += "*"
@@ -224,6 +231,17 @@ func IntervalFootnote(cs []Clock) string {
 	for i := range cs {
 		if strings.HasSuffix(IntervalCell(&cs[i]), "*") {
 			return "* too few pairs for a 95 % interval: min .. max of the pairs"
+		}
+	}
+	return ""
+}
+
+// ContinuationsFootnote explains the continuation column of a per exporter
+// pair table when a row has continuation pairs, "" otherwise.
+func ContinuationsFootnote(cs []Clock) string {
+	for i := range cs {
+		if cs[i].Continuations > 0 {
+			return "Pairs count every pair; the continuation pairs among them (long sessions split by the exporters' active timeouts) are left out of the offset, interval, MAD, drift and steps."
 		}
 	}
 	return ""
@@ -305,8 +323,8 @@ func ParamRows(m *Model) [][2]string {
 	}
 	rows = append(rows,
 		[2]string{"Key", strings.Join(p.Key, ", ")},
-		[2]string{"Window", FlagDuration(p.Window)},
-		[2]string{"Tolerance", "±" + FlagDuration(p.Tolerance)},
+		[2]string{"Window", SpacedDuration(p.Window)},
+		[2]string{"Tolerance", "±" + SpacedDuration(p.Tolerance)},
 		[2]string{"Pairing", mode},
 		[2]string{"Reader", dash(p.Tool)},
 	)
@@ -344,6 +362,32 @@ func FlagDuration(d time.Duration) string {
 		s = strings.TrimSuffix(s, "0m")
 	}
 	return strings.Replace(s, "h0m", "h", 1)
+}
+
+// durationPart is one number and unit of a FlagDuration: "3h", "6s", "1.5ms".
+var durationPart = regexp.MustCompile(`([0-9.]+)(h|ms|µs|ns|m|s)`)
+
+// SpacedDuration writes a duration as the reports' sentences write
+// amounts: number, space, unit ("6 s", "100 ms", "3 h 6 s", "1 min 30 s"),
+// where FlagDuration writes it as a flag takes it.
+func SpacedDuration(d time.Duration) string {
+	if d == 0 {
+		return "0 s"
+	}
+	s := FlagDuration(d)
+	sign := ""
+	if strings.HasPrefix(s, "-") {
+		sign, s = "-", s[1:]
+	}
+	var parts []string
+	for _, m := range durationPart.FindAllStringSubmatch(s, -1) {
+		unit := m[2]
+		if unit == "m" {
+			unit = "min"
+		}
+		parts = append(parts, m[1]+" "+unit)
+	}
+	return sign + strings.Join(parts, " ")
 }
 
 func dash(s string) string {

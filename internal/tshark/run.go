@@ -118,6 +118,10 @@ type run struct {
 	file   string // the file name shown (Options.Names)
 	path   string // the file tshark reads
 	frames int    // frames in the file, from the first pass (0: unknown)
+	// before counts the data sets the first pass found before (or
+	// without) a template, when tshark runs with -2 for them: finish
+	// says how many -2 decoded and how many have no template at all.
+	before int
 	procs  []*proc
 	w      *Walker
 }
@@ -208,6 +212,7 @@ func Check(ctx context.Context, exe string) (path, version string, err error) {
 	}
 	cmd := exec.CommandContext(ctx, path, "--version")
 	cmd.Env = childEnv()
+	ownGroup(cmd)
 	out, err := cmd.Output()
 	if err != nil {
 		return "", "", &Error{Kind: ErrFailed, Msg: fmt.Sprintf("%s --version failed (%v): is it tshark? Reinstall it (Debian/Ubuntu: sudo apt-get install --reinstall tshark)", path, err)}
@@ -227,6 +232,10 @@ func Check(ctx context.Context, exe string) (path, version string, err error) {
 	checked.Store(path+"\x00"+os.Getenv("NFTD_FAKE_TSHARK"), version)
 	return path, version, nil
 }
+
+// waitDelay is how long Wait waits for tshark's pipes to close after it
+// exited or was killed (exec.Cmd.WaitDelay).
+const waitDelay = 2 * time.Second
 
 // childEnv is the environment for tshark: ours with TZ=UTC, so absolute
 // times are printed in UTC.
@@ -356,13 +365,15 @@ func (s *Source) start(path, name string) (*run, error) {
 		}
 		if s.opt.TwoPass == TwoPassAuto && sc.dataBeforeTemplate > 0 {
 			twoPass = true
-			s.tally.Notes = append(s.tally.Notes, fmt.Sprintf("%s: %s: tshark runs in two passes (-2) to decode those whose template comes later", file, count(sc.dataBeforeTemplate, "data set arrives before (or without) a template for it", "data sets arrive before (or without) a template for them")))
 		}
 	}
 	jobs := max(s.opt.Jobs, 1)
 	r := &run{file: file, path: path}
 	if sc != nil {
 		r.frames = sc.frames
+		if twoPass {
+			r.before = sc.dataBeforeTemplate
+		}
 	}
 	var outs []io.Reader
 	for i := range jobs {
@@ -370,6 +381,7 @@ func (s *Source) start(path, name string) (*run, error) {
 		s.args = append(s.args, args)
 		cmd := exec.CommandContext(s.ctx, s.exe, args...)
 		cmd.Env = childEnv()
+		ownGroup(cmd)
 		stderr := &tailBuffer{max: 16 << 10}
 		cmd.Stderr = stderr
 		stdout, pw, err := os.Pipe()
@@ -420,7 +432,7 @@ func (p *proc) waitBriefly(d time.Duration) (exited bool, err error) {
 		p.stdout.Close()
 		return true, err
 	case <-t.C:
-		_ = p.cmd.Process.Kill()
+		_ = killGroup(p.cmd)
 		<-done
 		p.stdout.Close()
 		return false, nil
@@ -433,9 +445,7 @@ func (r *run) kill() {
 		if p.cmd.ProcessState != nil {
 			continue
 		}
-		if p.cmd.Process != nil {
-			_ = p.cmd.Process.Kill()
-		}
+		_ = killGroup(p.cmd)
 		p.stdout.Close() // unblocks a tshark stuck writing
 		_ = p.cmd.Wait()
 	}
@@ -490,7 +500,33 @@ func (s *Source) finish(werr error) error {
 		}
 	}
 	s.tally.Merge(r.w.Tally())
+	if r.before > 0 {
+		s.tally.Notes = append(s.tally.Notes, twoPassNote(r.file, r.before, r.w.Tally()))
+	}
 	return nil
+}
+
+// twoPassNote says what tshark's two passes (-2) made of the data sets
+// that came before (or without) their template: how many the template
+// that came later decoded, and how many have no template anywhere in the
+// capture (sent before the capture began) and stay undecoded.
+func twoPassNote(file string, before int, t *flow.Tally) string {
+	recovered := 0
+	for _, d := range t.Domains {
+		recovered += d.RecoveredSets
+	}
+	recovered = min(recovered, before)
+	var parts []string
+	if recovered > 0 {
+		parts = append(parts, fmt.Sprintf("tshark's two passes (-2) decoded %s with a template that came later", count(recovered, "of them", "of them")))
+	}
+	if missing := before - recovered; missing > 0 {
+		parts = append(parts, fmt.Sprintf("%s no template anywhere in the capture (the exporter sent it before the capture began) and could not be decoded: "+
+			"capture from the exporter's start, or for longer (most exporters resend their templates every few minutes)",
+			count(missing, "has", "have")))
+	}
+	return fmt.Sprintf("%s: %s before (or without) a template: %s", file,
+		count(before, "data set came", "data sets came"), strings.Join(parts, "; "))
 }
 
 // failure turns a walker error or a bad exit of process p into an *Error.
@@ -556,17 +592,20 @@ func signalHint(code int) string {
 	return fmt.Sprintf(", that is killed by signal %d", code-128)
 }
 
-// inputProblem recognises tshark's messages about unreadable input files.
+// inputProblem recognises tshark's messages about unreadable input files:
+// not a capture, missing, unreadable, cut short before its first packet
+// (a header or first record cut), a link type tshark does not know, damaged.
 // Once tshark has printed packets it has read the file: then only a message
 // that the file is damaged (after that point) is about the input.
 func inputProblem(stderr string, printedPackets bool) string {
-	phrases := []string{"isn't a capture file", "doesn't exist", "don't have permission", "unknown file format", "is a directory", "is not a capture file", "appears to be damaged or corrupt"}
+	phrases := []string{"isn't a capture file", "doesn't exist", "don't have permission", "unknown file format", "is a directory", "is not a capture file",
+		"appears to be damaged or corrupt", "appears to have been cut short", "unknown or unsupported", "contains record data that TShark doesn't support"}
 	if printedPackets {
 		phrases = []string{"appears to be damaged or corrupt"}
 	}
 	for _, s := range phrases {
 		if strings.Contains(stderr, s) {
-			return "tshark cannot read it: " + stderr
+			return "tshark cannot read it: " + strings.TrimPrefix(stderr, "tshark: ")
 		}
 	}
 	return ""

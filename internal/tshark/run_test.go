@@ -92,6 +92,9 @@ func fakeTshark(mode string, args []string) int {
 		fmt.Print(`[{"_source":{"layers":{}}}]`)
 		fmt.Fprintln(os.Stderr, "tshark: isn't a capture file")
 		return 2
+	case "cutshort":
+		fmt.Fprintf(os.Stderr, "tshark: The file \"%s\" appears to have been cut short in the middle of a packet or other data.\n", args[slices.Index(args, "-r")+1])
+		return 2
 	case "notcapture":
 		fmt.Fprintf(os.Stderr, "tshark: The file \"%s\" isn't a capture file in a format TShark understands.\n", args[slices.Index(args, "-r")+1])
 		return 2
@@ -137,6 +140,7 @@ func TestFakeTshark(t *testing.T) {
 		{Name: "output cut short is a failure, not a short result", Mode: "eof", Kind: ErrFailed, Want: "stopped before the end"},
 		{Name: "a crash mid-stream is a failure", Mode: "crash", Kind: ErrFailed, Want: "signal"},
 		{Name: "a file tshark cannot read is an input error", Mode: "notcapture", Kind: ErrInput, Want: "isn't a capture file"},
+		{Name: "a capture cut short before its first packet is an input error", Mode: "cutshort", Kind: ErrInput, Want: "tshark cannot read it: The file"},
 		{Name: "death by a signal is a crash of tshark, not an input error, whatever it printed before", Mode: "segv", Kind: ErrFailed,
 			Want: "tshark crashed (signal: segmentation fault; last message: tshark: The file appears to be damaged or corrupt.); records of this file are incomplete"},
 		{Name: "an exit status of 139 is a crash of tshark (a wrapper's signal 11)", Mode: "exit139", Kind: ErrFailed,
@@ -214,7 +218,7 @@ func TestNamesReplaceTheFilesInRecordsTallyAndErrors(t *testing.T) {
 	}
 	defer src.Close()
 	_, err = flow.ReadAll(src)
-	want := `-: tshark cannot read it: tshark: The file "-" isn't a capture file in a format TShark understands.`
+	want := `-: tshark cannot read it: The file "-" isn't a capture file in a format TShark understands.`
 	if err == nil || err.Error() != want {
 		t.Errorf("got  %v\nwant %s", err, want)
 	}
@@ -294,5 +298,130 @@ func TestTsharkArgs(t *testing.T) {
 	want := `-n -r x.pcap -o cflow.max_template_fields:0 -T json -J frame ip ipv6 cflow -d udp.port==9995,cflow -2 -Y frame.number % 3 == 1`
 	if got != want {
 		t.Errorf("got  %s\nwant %s", got, want)
+	}
+}
+
+func TestTwoPassNoteSaysWhatTheSecondPassDecodedAndWhatHasNoTemplate(t *testing.T) {
+	tally := func(recovered ...int) *flow.Tally {
+		t := &flow.Tally{}
+		for i, n := range recovered {
+			t.Domain(flow.ExporterDomain{Domain: uint32(i)}).RecoveredSets = n
+		}
+		return t
+	}
+	for _, tc := range []struct {
+		name   string
+		before int
+		t      *flow.Tally
+		want   string
+	}{
+		{"every set decoded by the template that came later", 2, tally(1, 1),
+			"x.pcap: 2 data sets came before (or without) a template: tshark's two passes (-2) decoded 2 of them with a template that came later"},
+		{"no template anywhere: nothing decoded, and the capture says why", 3, tally(0),
+			"x.pcap: 3 data sets came before (or without) a template: 3 have no template anywhere in the capture (the exporter sent it before the capture began) and could not be decoded: capture from the exporter's start, or for longer (most exporters resend their templates every few minutes)"},
+		{"some of each, in the singular", 2, tally(1),
+			"x.pcap: 2 data sets came before (or without) a template: tshark's two passes (-2) decoded 1 of them with a template that came later; 1 has no template anywhere in the capture (the exporter sent it before the capture began) and could not be decoded: capture from the exporter's start, or for longer (most exporters resend their templates every few minutes)"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := twoPassNote("x.pcap", tc.before, tc.t); got != tc.want {
+				t.Errorf("got  %s\nwant %s", got, tc.want)
+			}
+		})
+	}
+}
+
+// Damaged capture headers are the input's fault (exit 4), not tshark's:
+// the files are the sample's first bytes, cut or with the link type
+// changed; the messages are tshark 4.0's own.
+func TestDamagedCaptureHeadersAreInputErrors(t *testing.T) {
+	needTshark(t)
+	data, err := os.ReadFile(filepath.Join("..", "..", "testdata", "sample", "sample.pcap"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	cut := filepath.Join(dir, "cut.pcap")
+	os.WriteFile(cut, data[:10], 0o644)
+	link := filepath.Join(dir, "link33.pcap")
+	bad := slices.Clone(data)
+	binary.LittleEndian.PutUint32(bad[20:], 33) // pcap header: network (link type) 33, which no dissector takes
+	os.WriteFile(link, bad, 0o644)
+	for _, tc := range []struct{ name, file, want string }{
+		{"a header cut short", cut, "appears to have been cut short"},
+		{"an unknown link type", link, "network type 33 unknown or unsupported"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			src, err := Open(context.Background(), Options{Files: []string{tc.file}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer src.Close()
+			_, err = flow.ReadAll(src)
+			if !errors.Is(err, ErrInput) || !strings.HasPrefix(err.Error(), tc.file+": tshark cannot read it: ") || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("got %v, want an input error naming %s and %q", err, tc.file, tc.want)
+			}
+		})
+	}
+}
+
+// A tshark wrapper script whose tshark (here: sleep) runs as its child, not
+// by exec, keeps our pipes open after the script is killed. Cancelling
+// must end the whole process group: reading returns promptly and the
+// child is gone.
+func TestCancelEndsAWrapperScriptsChildren(t *testing.T) {
+	dir := t.TempDir()
+	pidFile := filepath.Join(dir, "child.pid")
+	script := filepath.Join(dir, "tshark")
+	os.WriteFile(script, []byte(`#!/bin/sh
+if [ "$1" = "--version" ]; then echo "TShark (Wireshark) 4.0.17"; exit 0; fi
+sleep 1000 &
+echo $! > "$NFTD_TEST_PIDFILE"
+wait
+`), 0o755)
+	t.Setenv("NFTD_TEST_PIDFILE", pidFile)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	src, err := Open(ctx, Options{Files: []string{emptyPcap(t)}, Tshark: script})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	done := make(chan error, 1)
+	go func() {
+		_, err := src.Read()
+		done <- err
+	}()
+	var pid int
+	for deadline := time.Now().Add(10 * time.Second); pid == 0 && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		b, _ := os.ReadFile(pidFile)
+		fmt.Sscan(string(b), &pid)
+	}
+	if pid == 0 {
+		t.Fatal("the wrapper never started its child")
+	}
+	start := time.Now()
+	cancel()
+	select {
+	case err := <-done:
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("got %v, want context.Canceled", err)
+		}
+	case <-time.After(10 * time.Second):
+		syscall.Kill(pid, syscall.SIGKILL)
+		t.Fatal("Read still blocked 10 s after cancel")
+	}
+	if d := time.Since(start); d > 3*time.Second {
+		t.Errorf("took %v to stop", d)
+	}
+	// The child is gone (or a zombie waiting for init to reap it).
+	for deadline := time.Now().Add(2 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+		if err != nil || strings.Contains(string(stat), ") Z ") {
+			break
+		}
+		if time.Now().After(deadline) {
+			syscall.Kill(pid, syscall.SIGKILL)
+			t.Fatalf("the wrapper's child %d still runs: %s", pid, stat)
+		}
 	}
 }

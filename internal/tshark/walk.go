@@ -1217,6 +1217,9 @@ func (w *Walker) record(v gjson.Result, label string) {
 			r.Lacks |= l.lack
 		}
 	}
+	if !p.hasPorts { // a JSON export without the udp layer (-J "frame ip cflow")
+		r.Lacks |= flow.LacksExporterPort | flow.LacksCollectorPort
+	}
 	if p.hasCapture {
 		r.CaptureTime = p.captured
 	}

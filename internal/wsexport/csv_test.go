@@ -197,10 +197,12 @@ func TestTheSecondProtocolColumnIsTheFlowProtocol(t *testing.T) {
 	want := []flow.Record{
 		{Pos: flow.Pos{File: "t.csv", Frame: 7, Flow: 1}, Exporter: netip.MustParseAddr("2001:db8::50"), Version: 10, Domain: 360,
 			Src: netip.MustParseAddr("2001:db8:a::1"), Dst: netip.MustParseAddr("2001:db8:b::1"), SrcPort: 50000, DstPort: 443, Proto: 6,
-			Start: utc(2023, 11, 14, 22, 13, 10, 123000000), StartEnc: flow.EncExportString, Lacks: flow.LacksPackets | flow.LacksOctets},
+			Start: utc(2023, 11, 14, 22, 13, 10, 123000000), StartEnc: flow.EncExportString,
+			Lacks: flow.LacksPackets | flow.LacksOctets | flow.LacksSequence | flow.LacksExporterPort | flow.LacksCollectorPort},
 		{Pos: flow.Pos{File: "t.csv", Frame: 7, Flow: 2}, Exporter: netip.MustParseAddr("2001:db8::50"), Version: 10, Domain: 360,
 			Src: netip.MustParseAddr("10.0.0.2"), Dst: netip.MustParseAddr("10.0.0.1"), SrcPort: 50001, DstPort: 53, Proto: 17,
-			Start: utc(2023, 11, 14, 22, 13, 11, 0), StartEnc: flow.EncExportString, Lacks: flow.LacksPackets | flow.LacksOctets},
+			Start: utc(2023, 11, 14, 22, 13, 11, 0), StartEnc: flow.EncExportString,
+			Lacks: flow.LacksPackets | flow.LacksOctets | flow.LacksSequence | flow.LacksExporterPort | flow.LacksCollectorPort},
 	}
 	if len(recs) != 2 || recs[0] != want[0] || recs[1] != want[1] {
 		t.Errorf("records:\n got %+v\nwant %+v", recs, want)
@@ -399,6 +401,7 @@ func TestACSVOfFieldsGivesTheCaptureRecords(t *testing.T) {
 				w.AppID, w.HasAppID = 0, false // no L7 Application ID column
 				// What a CSV cannot carry.
 				w.File, w.Set, w.TemplateID, w.ExportTime, w.Sequence, w.End, w.HasEnd = "t.csv", 0, 0, 0, 0, 0, false
+				w.Lacks |= flow.LacksSequence
 				if w.StartEnc != flow.EncNone {
 					w.StartEnc = flow.EncExportString
 				}

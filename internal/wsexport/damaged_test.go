@@ -127,12 +127,12 @@ func TestExportsMadeWithoutDecodeAsNameThePort(t *testing.T) {
 	}
 }
 
-// tsharkEK runs tshark -T ek on capture with no other option, in UTC (so
-// with tshark's default limit of 60 template fields).
-func tsharkEK(t *testing.T, exe, capture, dir string) string {
+// tsharkEK runs tshark -T ek on capture with no other option but extra, in
+// UTC (so with tshark's default limit of 60 template fields).
+func tsharkEK(t *testing.T, exe, capture, dir string, extra ...string) string {
 	t.Helper()
 	out := filepath.Join(dir, filepath.Base(capture)+".ek")
-	cmd := exec.Command(exe, "-n", "-r", capture, "-T", "ek")
+	cmd := exec.Command(exe, append([]string{"-n", "-r", capture, "-T", "ek"}, extra...)...)
 	cmd.Env = append(os.Environ(), "TZ=UTC")
 	b, err := cmd.Output()
 	if err != nil {
@@ -153,22 +153,27 @@ func TestUndecodableSetsOfAnEKExportComeWithTheJSONAdvice(t *testing.T) {
 		name, capture string
 		undecoded     int
 		note          string
+		extra         []string // further tshark options
 	}{
+		// Frame 4 is left out: its redefined template decodes to an end
+		// time in the year 20552698, which tshark 4.0's EK writer prints
+		// with bytes from uninitialised memory (invalid JSON in about one
+		// run in four; -T json prints it correctly).
 		{"a template with too many fields", "format/k_pitfalls.pcap", 6,
-			" frame 5: template 258 has 61 fields, more than tshark's limit (cflow.max_template_fields, default 60): tshark did not use it, so its data sets are undecodable; export the packets again from the capture with tshark -o cflow.max_template_fields:0"},
+			" frame 5: template 258 has 61 fields, more than tshark's limit (cflow.max_template_fields, default 60): tshark did not use it, so its data sets are undecodable; export the packets again from the capture with tshark -o cflow.max_template_fields:0", []string{"-Y", "frame.number != 4"}},
 		{"data before its template", "format/g_data_before_template.pcap", 1,
-			": 1 data set of template 256 (first at frame 1) came before the template and could not be decoded in one pass; export the packets again from the capture with tshark's two passes (tshark -2 -T json ...)"},
+			": 1 data set of template 256 (first at frame 1) came before the template and could not be decoded in one pass; export the packets again from the capture with tshark's two passes (tshark -2 -T json ...)", nil},
 		{"a template missing from the export", "real/ipfixcol-missing-template-258.pcap", 3,
-			": 1 data set of template 258 (first at frame 1) could not be decoded: the export holds no template for them; export every packet of the capture (the template packets too)"},
+			": 1 data set of template 258 (first at frame 1) could not be decoded: the export holds no template for them; export every packet of the capture (the template packets too)", nil},
 		// One set of length 0 (malformed): the JSON walker and the capture count 1.
-		{"a set of length 0", "real/ipfixcol-header-and-zeros.pcap", 1, ""},
+		{"a set of length 0", "real/ipfixcol-header-and-zeros.pcap", 1, "", nil},
 	} {
 		capture := filepath.Join(capturesDir, tc.capture)
 		if _, err := os.Stat(capture); err != nil {
 			t.Skipf("captures not available: %v", err)
 		}
 		t.Run(tc.name, func(t *testing.T) {
-			path := tsharkEK(t, exe, capture, t.TempDir())
+			path := tsharkEK(t, exe, capture, t.TempDir(), tc.extra...)
 			_, tl := readAll(t, path, Options{})
 			undecoded := 0
 			for _, d := range tl.Domains {

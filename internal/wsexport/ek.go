@@ -208,6 +208,7 @@ type ekPacket struct {
 	captured         flow.Instant
 	exporter         netip.Addr
 	expPort, colPort uint16
+	hasPorts         bool // a udp/tcp/sctp layer gave them
 }
 
 func (e *ekReader) packet(doc, layers gjson.Result) error {
@@ -246,7 +247,7 @@ func (e *ekReader) packet(doc, layers gjson.Result) error {
 		sp, err1 := strconv.ParseUint(firstValue(layers.Get(l+"."+l+"_"+l+"_srcport")), 10, 16)
 		dp, err2 := strconv.ParseUint(firstValue(layers.Get(l+"."+l+"_"+l+"_dstport")), 10, 16)
 		if err1 == nil && err2 == nil {
-			p.expPort, p.colPort = uint16(sp), uint16(dp)
+			p.expPort, p.colPort, p.hasPorts = uint16(sp), uint16(dp), true
 			udp = l == "udp"
 		}
 	}
@@ -437,6 +438,16 @@ func (e *ekReader) message(p ekPacket, c gjson.Result) error {
 	if hasExport && p.captured != 0 {
 		dt.ExportLag = append(dt.ExportLag, flow.Instant(int64(exportSecs)*1e9).Sub(p.captured))
 	}
+	var lacks flow.Lack // header fields the document does not show
+	if uptimeStr == "" && ver == 9 {
+		lacks |= flow.LacksSysUptime
+	}
+	if seqStr == "" {
+		lacks |= flow.LacksSequence
+	}
+	if !p.hasPorts {
+		lacks |= flow.LacksExporterPort | flow.LacksCollectorPort
+	}
 
 	// Sets, from the text labels.
 	type dataSet struct{ num, id, flows int }
@@ -561,6 +572,7 @@ func (e *ekReader) message(p ekPacket, c gjson.Result) error {
 			SysUptime:     uptimeMs,
 			Sequence:      uint32(seq),
 			TemplateID:    uint16(set.id),
+			Lacks:         lacks,
 		}
 		if hasExport {
 			r.ExportTime = flow.Instant(int64(exportSecs) * 1e9)

@@ -554,14 +554,22 @@ func (t *tableReader) row(cells []string, where string) error {
 	if s, _, ok := t.cell(cells, roleTime); ok {
 		rec.CaptureTime = frameTime(strings.TrimSpace(s))
 	}
+	// A table export carries no header sequence number or sysUptime, and
+	// the export packet's ports only in the port columns.
+	rec.Lacks = flow.LacksSequence | flow.LacksExporterPort | flow.LacksCollectorPort
+	if rec.Version == 9 {
+		rec.Lacks |= flow.LacksSysUptime
+	}
 	if s, _, ok := t.cell(cells, roleExpPort); ok {
 		if n, err := strconv.ParseUint(splitList(strings.TrimSpace(s))[0], 10, 16); err == nil {
 			rec.ExporterPort = uint16(n)
+			rec.Lacks &^= flow.LacksExporterPort
 		}
 	}
 	if s, _, ok := t.cell(cells, roleColPort); ok {
 		if n, err := strconv.ParseUint(splitList(strings.TrimSpace(s))[0], 10, 16); err == nil {
 			rec.CollectorPort = uint16(n)
+			rec.Lacks &^= flow.LacksCollectorPort
 		}
 	}
 

@@ -102,7 +102,8 @@ func Write(ctx context.Context, w io.Writer, m *report.Model, opt Options) error
 
 	// The two charts.
 	var img bytes.Buffer
-	if err := plot.Histogram(&img, report.DeltaHistogram(m.Pairs, 40), "Histogram of differences post - pre"); err != nil {
+	hist := report.DeltaHistogram(m.Pairs, 40)
+	if err := plot.Histogram(&img, hist, "Histogram of differences post - pre"); err != nil {
 		return err
 	}
 	if err := put("word/media/image1.png", img.String()); err != nil {
@@ -122,7 +123,7 @@ func Write(ctx context.Context, w io.Writer, m *report.Model, opt Options) error
 	}
 	bw := bufio.NewWriterSize(f, 64<<10)
 	d := &doc{w: bw}
-	if err := d.document(ctx, m, title, opt); err != nil {
+	if err := d.document(ctx, m, title, opt, histogramCaption(hist)); err != nil {
 		return err
 	}
 	if err := bw.Flush(); err != nil {
@@ -339,7 +340,7 @@ func verdictColor(code string) string {
 	return "B26A00"
 }
 
-func (d *doc) document(ctx context.Context, m *report.Model, title string, opt Options) error {
+func (d *doc) document(ctx context.Context, m *report.Model, title string, opt Options, histCaption string) error {
 	d.raw(documentStart)
 	d.text("Title", title)
 	sub := "Inputs: " + strings.Join(m.Params.Inputs, ", ")
@@ -369,13 +370,13 @@ func (d *doc) document(ctx context.Context, m *report.Model, title string, opt O
 	d.text("Heading1", "Clock statistics (all pairs)")
 	ms := func(v float64) string { return report.FormatMs(v) + " ms" }
 	rows := [][]string{
-		{"Offset post - pre", report.OffsetText(c)},
+		{"Offset", report.OffsetText(c)}, // the text says "post - pre"
 		{"Median difference", ms(c.Median)},
 		{"MAD", ms(c.MAD)},
 		{"Mean, standard deviation", ms(c.Mean) + ", " + ms(c.Stddev)},
 		{"5th .. 95th percentile", report.FormatMs(c.P5) + " .. " + ms(c.P95)},
 		{"Minimum .. maximum", report.FormatMs(c.Min) + " .. " + ms(c.Max)},
-		{"Within tolerance (±" + m.Params.Tolerance.String() + ")", pct(c.WithinTolerance)},
+		{"Within tolerance (±" + report.SpacedDuration(m.Params.Tolerance) + ")", pct(c.WithinTolerance)},
 		{"Drift", report.DriftText(c)},
 		{"Clock steps", report.StepsText(c.Steps)},
 		{"Precision", report.PrecisionText(c)},
@@ -399,7 +400,7 @@ func (d *doc) document(ctx context.Context, m *report.Model, title string, opt O
 	// Charts.
 	d.text("Heading1", "Charts")
 	d.image("rIdImage1", "histogram.png", "Histogram of the differences post - pre in ms")
-	d.text("Caption", "Figure 1: histogram of the differences post - pre (ms). Values outside the 0.5th..99.5th percentile are collected in the outer columns; continuation pairs are left out, as in the statistics.")
+	d.text("Caption", histCaption)
 	d.image("rIdImage2", "over-time.png", "Difference post - pre in ms over the pre start time")
 	d.text("Caption", "Figure 2: difference post - pre (ms) over the pre start time (UTC). A sloped band is drift, a jump that stays is a clock step. At most 2,000 points: each time slice keeps its lowest and highest difference.")
 
@@ -417,8 +418,8 @@ func (d *doc) document(ctx context.Context, m *report.Model, title string, opt O
 		expRows = append(expRows, []string{e.Exporter, strconv.FormatUint(uint64(e.Domain), 10), e.Side, e.Versions,
 			strconv.Itoa(e.Records), e.Encodings, lag[0], lag[1], lag[2], report.StartAfterExportText(&m.Exporters[i])})
 	}
-	pairRight := []bool{false, true, true, true, true, true, true, true}
-	pairHeader := []string{"Pre -> post", "Pairs", "Unmatched pre / post", "Offset (ms)", "95 % interval (ms)", "MAD (ms)", "Drift (ppm)", "Steps"}
+	pairRight := []bool{false, true, true, true, true, true, true, true, true}
+	pairHeader := []string{"Pre -> post", "Pairs", "Continuation pairs", "Unmatched pre / post", "Offset (ms)", "95 % interval (ms)", "MAD (ms)", "Drift (ppm)", "Steps"}
 	var pairRows [][]string
 	for i := range m.PerPair {
 		k := &m.PerPair[i]
@@ -426,7 +427,7 @@ func (d *doc) document(ctx context.Context, m *report.Model, title string, opt O
 		if k.HasDrift {
 			drift = fmtPPM(k.DriftPPM)
 		}
-		pairRows = append(pairRows, []string{k.Label, strconv.Itoa(k.Pairs), strconv.Itoa(k.UnmatchedPre) + " / " + strconv.Itoa(k.UnmatchedPost),
+		pairRows = append(pairRows, []string{k.Label, strconv.Itoa(k.Pairs), strconv.Itoa(k.Continuations), strconv.Itoa(k.UnmatchedPre) + " / " + strconv.Itoa(k.UnmatchedPost),
 			report.FormatMs(k.Offset), report.IntervalCell(k),
 			report.FormatMs(k.MAD), drift, strconv.Itoa(len(k.Steps))})
 	}
@@ -444,8 +445,10 @@ func (d *doc) document(ctx context.Context, m *report.Model, title string, opt O
 	if len(pairRows) > 0 {
 		d.text("Heading1", "Exporter pairs")
 		d.styledTable("TableSmall", smallTableMargin, pairWidths, pairRight, pairHeader, pairRows)
-		if s := report.IntervalFootnote(m.PerPair); s != "" {
-			d.text("", s)
+		for _, s := range []string{report.ContinuationsFootnote(m.PerPair), report.IntervalFootnote(m.PerPair)} {
+			if s != "" {
+				d.text("", s)
+			}
 		}
 	}
 	if landscape {
@@ -464,7 +467,7 @@ func (d *doc) document(ctx context.Context, m *report.Model, title string, opt O
 	if opt.XLSXName != "" {
 		xlsx = "the XLSX report " + opt.XLSXName
 	}
-	withFile := len(m.Params.Inputs) > 1
+	style := report.LineStyleOf(m)
 	d.text("Heading1", "Pairs")
 	n := len(m.Pairs)
 	shown := min(n, max(opt.PairLines, 0))
@@ -484,7 +487,7 @@ func (d *doc) document(ctx context.Context, m *report.Model, title string, opt O
 				return err
 			}
 		}
-		d.text("PairLine", report.PairLine(&m.Pairs[i], withFile))
+		d.text("PairLine", report.PairLine(&m.Pairs[i], style))
 	}
 	if shown < n {
 		d.para("", run{text: fmt.Sprintf("... %s more pairs in %s, %s.", thousands(n-shown), xlsx, pairSheets), italic: true})
@@ -506,11 +509,24 @@ func (d *doc) document(ctx context.Context, m *report.Model, title string, opt O
 					return err
 				}
 			}
-			d.text("PairLine", report.UnmatchedLine(&list[i], withFile))
+			d.text("PairLine", report.UnmatchedLine(&list[i], style))
 		}
 	}
 	d.raw(documentEnd)
 	return ctx.Err()
+}
+
+// histogramCaption describes the histogram as drawn: whether tail columns
+// collect the values outside the 0.5th..99.5th percentile (200 pairs or
+// more, when some lie there) or every difference has its own column.
+func histogramCaption(h report.Histogram) string {
+	s := "Figure 1: histogram of the differences post - pre (ms). "
+	if n := len(h.Bins); n > 0 && (math.IsInf(h.Bins[0].Low, -1) || math.IsInf(h.Bins[n-1].High, 1)) {
+		s += "Values outside the 0.5th..99.5th percentile are collected in the outer columns"
+	} else {
+		s += "Every difference is shown in columns of equal width"
+	}
+	return s + "; continuation pairs are left out, as in the statistics."
 }
 
 // naNote is report.ExportersNA as a second sentence, or "".

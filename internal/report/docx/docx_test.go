@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -318,4 +319,47 @@ func pdfPages(pdf []byte) int {
 		}
 	}
 	return n
+}
+
+func TestExporterPairsTableCountsContinuationsApart(t *testing.T) {
+	m := reporttest.Model(5) // pair 5 is a continuation pair
+	m.PerPair[0].Continuations = 1
+	paras := paragraphs(t, entries(t, render(t, m, Options{}))["word/document.xml"])
+	want := []string{"Pre -> post", "Pairs", "Continuation pairs", "Unmatched pre / post"}
+	row := []string{"192.0.2.1/310 -> 192.0.2.2/320", "5", "1", "2 / 2"}
+	i := slices.Index(paras, want[0])
+	j := slices.Index(paras, row[0])
+	if i < 0 || j < 0 || !slices.Equal(paras[i:i+4], want) || !slices.Equal(paras[j:j+4], row) {
+		t.Errorf("exporter pairs table: header at %d, row at %d; want %q and %q in\n%q", i, j, want, row, paras)
+	}
+	if !slices.ContainsFunc(paras, func(p string) bool { return strings.Contains(p, "continuation pairs among them") }) {
+		t.Error("no footnote explains the continuation column")
+	}
+}
+
+func TestHistogramCaptionSaysWhatTheColumnsHold(t *testing.T) {
+	few := paragraphs(t, entries(t, render(t, reporttest.Model(20), Options{}))["word/document.xml"])
+	if want := "Figure 1: histogram of the differences post - pre (ms). Every difference is shown in columns of equal width; continuation pairs are left out, as in the statistics."; !contains(few, want) {
+		t.Errorf("20 pairs: no caption %q", want)
+	}
+	// 400 pairs, one far outside: the tail column collects it.
+	m := reporttest.Model(400)
+	m.Pairs[7].DeltaMs = 90000
+	many := paragraphs(t, entries(t, render(t, m, Options{PairLines: 1}))["word/document.xml"])
+	if want := "Figure 1: histogram of the differences post - pre (ms). Values outside the 0.5th..99.5th percentile are collected in the outer columns; continuation pairs are left out, as in the statistics."; !contains(many, want) {
+		t.Errorf("400 pairs with an outlier: no caption %q", want)
+	}
+	i := slices.Index(few, "Offset")
+	if i < 0 || strings.Count(few[i+1], "post - pre") != 1 {
+		t.Errorf("offset row: %q", few[i:min(i+2, len(few))])
+	}
+}
+
+func TestPairLinesNameTheExporterWhenADomainHasSeveral(t *testing.T) {
+	m := reporttest.Model(3)
+	m.Exporters = append(m.Exporters, report.Exporter{Exporter: "192.0.2.9", Domain: 310, Side: "pre"})
+	paras := paragraphs(t, entries(t, render(t, m, Options{}))["word/document.xml"])
+	if want := "192.0.2.1 domain 310 frame 5 flow 3 <=> 192.0.2.2 domain 320 frame 9 flow 1: 157.240.25.63:443 tcp facebook, difference 112\u00a0ms"; !contains(paras, want) {
+		t.Errorf("no pair line %q", want)
+	}
 }

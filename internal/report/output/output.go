@@ -16,7 +16,10 @@ import (
 // text, JSON, CSV, XLSX, DOCX, and stops at the first error, which names the
 // file. Files written before the error stay; the failed one leaves nothing.
 // The DOCX points at the XLSX by its base name when both are written.
-func Write(ctx context.Context, m *report.Model, p report.Paths) error {
+// wrote, if not nil, is called with each file's name once it is in place,
+// so the caller can tell which files a later error or interrupt left
+// unwritten.
+func Write(ctx context.Context, m *report.Model, p report.Paths, wrote func(path string)) error {
 	dopt := docx.Options{}
 	if p.XLSX != "" {
 		dopt.XLSXName = filepath.Base(p.XLSX)
@@ -36,6 +39,9 @@ func Write(ctx context.Context, m *report.Model, p report.Paths) error {
 		}
 		if err := report.WriteFile(ctx, f.path, f.render); err != nil {
 			return err
+		}
+		if wrote != nil {
+			wrote(f.path)
 		}
 	}
 	return nil

@@ -18,7 +18,7 @@ import (
 func TestWriteAllFormatsIntoADirectory(t *testing.T) {
 	dir := t.TempDir()
 	p := report.PathsInDir(dir, []string{"/captures/capture.pcap"})
-	if err := Write(context.Background(), reporttest.Model(20), p); err != nil {
+	if err := Write(context.Background(), reporttest.Model(20), p, nil); err != nil {
 		t.Fatal(err)
 	}
 	ents, _ := os.ReadDir(dir)
@@ -45,7 +45,7 @@ func TestWriteAllFormatsIntoADirectory(t *testing.T) {
 func TestWriteSkipsEmptyNamesAndStopsAtTheFirstError(t *testing.T) {
 	dir := t.TempDir()
 	p := report.Paths{JSON: filepath.Join(dir, "r.json"), XLSX: filepath.Join(dir, "missing", "r.xlsx"), DOCX: filepath.Join(dir, "r.docx")}
-	err := Write(context.Background(), reporttest.Model(3), p)
+	err := Write(context.Background(), reporttest.Model(3), p, nil)
 	if err == nil || !strings.Contains(err.Error(), p.XLSX) {
 		t.Fatalf("err = %v, want one naming %s", err, p.XLSX)
 	}
@@ -73,7 +73,7 @@ func TestDegenerateModelsRenderWithoutPanicking(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
-			if err := Write(context.Background(), tc.m, report.PathsInDir(dir, []string{"x.pcap"})); err != nil {
+			if err := Write(context.Background(), tc.m, report.PathsInDir(dir, []string{"x.pcap"}), nil); err != nil {
 				t.Fatal(err)
 			}
 		})

@@ -78,6 +78,16 @@ func (r *rowBuf) uint(v uint64, style int) {
 	r.b = append(r.b, `</v></c>`...)
 }
 
+// known writes v, or an empty cell when the record does not carry the
+// field (flow.Record.Lacks): an unknown count is no zero.
+func (r *rowBuf) known(v uint64, rec *flow.Record, l flow.Lack, style int) {
+	if !rec.Has(l) {
+		r.empty()
+		return
+	}
+	r.uint(v, style)
+}
+
 // float writes a number; NaN and infinities give an empty cell.
 func (r *rowBuf) float(v float64, style int) {
 	if math.IsNaN(v) || math.IsInf(v, 0) {

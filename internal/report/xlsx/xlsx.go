@@ -284,17 +284,17 @@ func pairRow(m *report.Model, st styles) func(rb *rowBuf, i int) {
 		}
 		for _, r := range []*flow.Record{pre, post} {
 			rb.addr(r.Src)
-			rb.uint(uint64(r.SrcPort), 0)
+			rb.known(uint64(r.SrcPort), r, flow.LacksSrcPort, 0)
 			rb.addr(r.Dst)
-			rb.uint(uint64(r.DstPort), 0)
+			rb.known(uint64(r.DstPort), r, flow.LacksDstPort, 0)
 		}
 		rb.str(pre.ProtoText())
 		rb.str(pre.App)
 		rb.str(post.App)
-		rb.uint(pre.Packets, st.int)
-		rb.uint(post.Packets, st.int)
-		rb.uint(pre.Octets, st.int)
-		rb.uint(post.Octets, st.int)
+		rb.known(pre.Packets, pre, flow.LacksPackets, st.int)
+		rb.known(post.Packets, post, flow.LacksPackets, st.int)
+		rb.known(pre.Octets, pre, flow.LacksOctets, st.int)
+		rb.known(post.Octets, post, flow.LacksOctets, st.int)
 		rb.str(encText(pre))
 		rb.str(encText(post))
 		rb.int(int64(p.Candidates), 0)
@@ -350,13 +350,13 @@ func unmatchedRow(list []report.Unmatched, st styles) func(rb *rowBuf, i int) {
 		rb.uint(uint64(r.Set), 0)
 		rb.uint(uint64(r.Flow), 0)
 		rb.addr(r.Src)
-		rb.uint(uint64(r.SrcPort), 0)
+		rb.known(uint64(r.SrcPort), r, flow.LacksSrcPort, 0)
 		rb.addr(r.Dst)
-		rb.uint(uint64(r.DstPort), 0)
+		rb.known(uint64(r.DstPort), r, flow.LacksDstPort, 0)
 		rb.str(r.ProtoText())
 		rb.str(r.App)
-		rb.uint(r.Packets, st.int)
-		rb.uint(r.Octets, st.int)
+		rb.known(r.Packets, r, flow.LacksPackets, st.int)
+		rb.known(r.Octets, r, flow.LacksOctets, st.int)
 		rb.str(encText(r))
 	}
 }
@@ -674,7 +674,7 @@ func summarySheet(f *excelize.File, m *report.Model, st styles, sheets [][]strin
 		{"5th percentile", num(c.P5, has), "ms", st.ms},
 		{"95th percentile", num(c.P95, has), "ms", st.ms},
 		{"Maximum", num(c.Max, has), "ms", st.ms},
-		{"Within tolerance ±" + m.Params.Tolerance.String(), num(c.WithinTolerance, has), "share of pairs", st.pct},
+		{"Within tolerance ±" + report.SpacedDuration(m.Params.Tolerance), num(c.WithinTolerance, has), "share of pairs", st.pct},
 		{"Drift", num(c.DriftMsPerHour, c.HasDrift), "ms/hour", st.ms},
 		{"Drift", num(c.DriftPPM, c.HasDrift), "ppm", st.ms},
 		{"Precision of the start times", num(c.Uncertainty, c.Uncertainty > 0), "± ms", st.ms},
@@ -750,7 +750,7 @@ func exporterPairsSheet(f *excelize.File, m *report.Model, st styles, used usedR
 	if _, err := f.NewSheet(sheet); err != nil {
 		return err
 	}
-	cols := []column{{"Exporter pair (pre -> post)", 34}, {"Pairs", 9}, {"Unmatched pre", 10}, {"Unmatched post", 10},
+	cols := []column{{"Exporter pair (pre -> post)", 34}, {"Pairs", 9}, {"Continuation pairs (not in the figures)", 12}, {"Unmatched pre", 10}, {"Unmatched post", 10},
 		{"Offset (ms)", 12}, {"Offset low (ms)", 12}, {"Offset high (ms)", 12}, {"Median (ms)", 12}, {"MAD (ms)", 10},
 		{"P5 (ms)", 12}, {"P95 (ms)", 12}, {"Drift (ppm)", 10}, {"Drift (ms/hour)", 10}, {"Steps", 7}, {"Precision (± ms)", 10},
 		{"Time-zone hint", 30}}
@@ -769,15 +769,16 @@ func exporterPairsSheet(f *excelize.File, m *report.Model, st styles, used usedR
 		h := k.Pairs > 0
 		w.set(1, k.Label, 0)
 		w.set(2, k.Pairs, 0)
-		w.set(3, k.UnmatchedPre, 0)
-		w.set(4, k.UnmatchedPost, 0)
+		w.set(3, k.Continuations, 0)
+		w.set(4, k.UnmatchedPre, 0)
+		w.set(5, k.UnmatchedPost, 0)
 		for j, v := range []any{num(k.Offset, h), num(k.OffsetLow, h), num(k.OffsetHigh, h), num(k.Median, h), num(k.MAD, h),
 			num(k.P5, h), num(k.P95, h), num(k.DriftPPM, k.HasDrift), num(k.DriftMsPerHour, k.HasDrift)} {
-			w.set(5+j, v, st.ms)
+			w.set(6+j, v, st.ms)
 		}
-		w.set(14, len(k.Steps), 0)
-		w.set(15, num(k.Uncertainty, k.Uncertainty > 0), st.ms)
-		w.set(16, k.QuarterHourHint, 0)
+		w.set(15, len(k.Steps), 0)
+		w.set(16, num(k.Uncertainty, k.Uncertainty > 0), st.ms)
+		w.set(17, k.QuarterHourHint, 0)
 		w.row++
 	}
 	return w.err

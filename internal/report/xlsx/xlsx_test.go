@@ -18,6 +18,7 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"netflowtimedifference/internal/flow"
 	"netflowtimedifference/internal/report"
 	"netflowtimedifference/internal/report/reporttest"
 )
@@ -426,5 +427,41 @@ func TestWrappedLines(t *testing.T) {
 				t.Errorf("wrappedLines(%q, %d) = %d, want %d", tc.s, tc.width, got, tc.want)
 			}
 		})
+	}
+}
+
+func TestFieldsARecordLacksAreEmptyCellsNotZeros(t *testing.T) {
+	m := reporttest.Model(3)
+	all := flow.LacksSrcPort | flow.LacksDstPort | flow.LacksProto | flow.LacksPackets | flow.LacksOctets
+	m.Pairs[0].Pre.Lacks = all
+	m.UnmatchedPre[0].Rec.Lacks = all
+	f := open(t, render(t, m))
+	for sheet, cells := range map[string]map[string]string{
+		// Pre src port, pre dst port, proto (read from the pre record), pre
+		// packets, pre octets empty; the post record's values stay.
+		"Pairs": {"T2": "", "V2": "", "AA2": "", "AD2": "", "AF2": "", "Z2": "443", "AE2": "10", "AG2": "1500"},
+		// Src port, dst port, proto, packets, octets.
+		"Unmatched pre": {"J2": "", "L2": "", "M2": "", "O2": "", "P2": "", "L3": "443", "O3": "10"},
+	} {
+		for cell, want := range cells {
+			got, err := f.GetCellValue(sheet, cell, excelize.Options{RawCellValue: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got != want {
+				t.Errorf("%s!%s = %q, want %q", sheet, cell, got, want)
+			}
+		}
+	}
+}
+
+func TestExporterPairsSheetCountsContinuationsApart(t *testing.T) {
+	m := reporttest.Model(5) // pair 5 is a continuation pair
+	m.PerPair[0].Continuations = 1
+	f := open(t, render(t, m))
+	for cell, want := range map[string]string{"B1": "Pairs", "C1": "Continuation pairs (not in the figures)", "B2": "5", "C2": "1", "D2": "2"} {
+		if got, _ := f.GetCellValue("Exporter pairs", cell); got != want {
+			t.Errorf("Exporter pairs!%s = %q, want %q", cell, got, want)
+		}
 	}
 }
