@@ -595,7 +595,7 @@ func beyondWindow(res *match.Result) string {
 	n := 0
 	for _, u := range res.UnmatchedPre {
 		if u.Why == match.ReasonOutsideWindow {
-			count[(u.NearestNs+int64(time.Second)/2)/int64(time.Second)]++
+			count[int64(math.Round(float64(u.NearestNs)/1e9))]++ // no overflow near the int64 ends
 			n++
 		}
 	}
@@ -607,6 +607,11 @@ func beyondWindow(res *match.Result) string {
 		if c > count[mode] || c == count[mode] && sec < mode {
 			mode = sec
 		}
+	}
+	if float64(mode)*1e9 > float64(match.MaxWindow-res.Window) || float64(mode)*1e9 < -float64(match.MaxWindow-res.Window) {
+		// No window bridges it (and the sums below would overflow).
+		return fmt.Sprintf("%d of %d pre records have same-key candidates only outside the %s window, most of them about %s away: beyond the largest window (--window %s); if that is the clocks' offset, set the exporters' clocks right",
+			n, res.RecordsPre, stats.FormatMs(float64(res.Window)/1e6), stats.FormatSignedMs(float64(mode)*1e3), report.FlagDuration(match.MaxWindow))
 	}
 	at := time.Duration(mode) * time.Second
 	band := max(res.Window, at.Abs()/50) // other sessions of popular keys lie near the offset too
@@ -622,7 +627,6 @@ func beyondWindow(res *match.Result) string {
 	return fmt.Sprintf("%d of %d pre records have same-key candidates only outside the %s window, %d of them within %s of %s: if that is the clocks' offset (a time zone?), rerun with --window %s",
 		n, res.RecordsPre, stats.FormatMs(float64(res.Window)/1e6), near, stats.FormatMs(float64(band)/1e6), stats.FormatSignedMs(float64(at)/1e6), report.FlagDuration((at.Abs() + res.Window).Round(time.Second)))
 }
-
 
 // outliers names the pairs (continuations aside) whose difference lies
 // further than limit from their exporter pair's clock level at that time

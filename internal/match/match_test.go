@@ -439,3 +439,60 @@ func TestRunPairsRecordsWithoutServerPortsEitherWay(t *testing.T) {
 		t.Errorf("unmatched %v %v, want none", res.UnmatchedPre, res.UnmatchedPost)
 	}
 }
+
+// TestRunWindowLimits checks the ends of the window's range: beyond
+// MaxWindow Run refuses the configuration (a usage error, exit code 2)
+// instead of overflowing start ± window or the histogram's size; at
+// MaxWindow it pairs a session 100 h apart; and records at the very ends
+// of the int64 nanosecond range pair among themselves, their window
+// saturating instead of wrapping around.
+func TestRunWindowLimits(t *testing.T) {
+	t.Run("a window beyond a week is refused with exit code 2", func(t *testing.T) {
+		recs := []flow.Record{pre("8.8.4.4", 443, 0, "google", 10), post("8.8.4.4", 443, 12.5, "google", 10)}
+		for _, w := range []time.Duration{MaxWindow + 1, 1_281_000 * time.Hour, 2_500_000 * time.Hour, 1<<63 - 1} {
+			res, err := Run(recs, Config{Window: w})
+			var ce *ConfigError
+			if !errors.As(err, &ce) || res != nil {
+				t.Fatalf("window %v: result %v, error %v; want no result and a ConfigError", w, res, err)
+			}
+			if ce.ExitCode() != 2 || !strings.Contains(ce.Error(), "beyond the largest supported window, 168h0m0s") {
+				t.Errorf("window %v: %q (exit %d), want the largest window named and exit code 2", w, ce.Error(), ce.ExitCode())
+			}
+		}
+	})
+	t.Run("a window of a week pairs a session whose post record starts 100 h later", func(t *testing.T) {
+		recs := []flow.Record{pre("8.8.4.4", 443, 0, "google", 10), post("8.8.4.4", 443, 100*3600e3+12.5, "google", 10)}
+		res, err := Run(recs, Config{Window: MaxWindow})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(res.Pairs) != 1 || res.Pairs[0].DeltaNs != int64(100*time.Hour+12500*time.Microsecond) {
+			t.Fatalf("pairs %+v, want one with the difference 100 h 12.5 ms", res.Pairs)
+		}
+	})
+	t.Run("records at the ends of the int64 range pair with their neighbours, not across the range", func(t *testing.T) {
+		at := func(r flow.Record, ns int64) flow.Record { r.Start = flow.Instant(ns); return r }
+		const maxI, minI = 1<<63 - 1, -1 << 63
+		recs := []flow.Record{
+			at(pre("8.8.4.4", 443, 0, "google", 10), maxI-int64(time.Second)),
+			at(post("8.8.4.4", 443, 0, "google", 10), maxI),
+			at(pre("8.8.8.8", 443, 0, "google", 10), minI),
+			at(post("8.8.8.8", 443, 0, "google", 10), minI+int64(time.Second)),
+			at(pre("1.1.1.1", 443, 0, "dns", 10), minI),
+			at(post("1.1.1.1", 443, 0, "dns", 10), maxI),
+		}
+		for _, w := range []time.Duration{DefaultWindow, MaxWindow} {
+			res, err := Run(recs, Config{Window: w})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := pairSet(res)
+			if len(got) != 2 || !got[[2]int32{0, 1}] || !got[[2]int32{2, 3}] {
+				t.Errorf("window %v: pairs %v, want 0->1 and 2->3", w, res.Pairs)
+			}
+			if len(res.UnmatchedPre) != 1 || res.UnmatchedPre[0].Index != 4 || res.UnmatchedPre[0].NearestNs != maxI {
+				t.Errorf("window %v: unmatched pre %+v, want record 4 with its nearest at +max (saturated, not wrapped to negative)", w, res.UnmatchedPre)
+			}
+		}
+	})
+}

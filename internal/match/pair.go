@@ -64,7 +64,7 @@ func (m *matcher) pairAll() {
 		}
 		pb, qb = int(m.pre.off[g]), int(m.post.off[g])
 		if len(P) == 1 && len(Q) == 1 {
-			if abs64(Q[0].t-P[0].t) <= m.win && compatible(P[0].app, Q[0].app) && m.kept(P[0].ed(), Q[0].ed()) &&
+			if m.inWindow(Q[0].t, P[0].t) && compatible(P[0].app, Q[0].app) && m.kept(P[0].ed(), Q[0].ed()) &&
 				!m.isUsed(P[0].rec) && !m.isUsed(Q[0].rec) && m.plausible(&P[0], m.preCont[pb], &Q[0], m.postCont[qb]) {
 				m.preMatch[pb] = int32(qb)
 				m.setUsed(P[0].rec)
@@ -135,7 +135,7 @@ func (m *matcher) chain(P, Q []entry, pb, qb, i int) int {
 	}
 	c := int(q) - qb
 	p := &P[i]
-	if m.isUsed(Q[c].rec) || abs64(Q[c].t-p.t) > m.win || !compatible(p.app, Q[c].app) || !m.kept(p.ed(), Q[c].ed()) {
+	if m.isUsed(Q[c].rec) || !m.inWindow(Q[c].t, p.t) || !compatible(p.app, Q[c].app) || !m.kept(p.ed(), Q[c].ed()) {
 		return -1
 	}
 	return c
@@ -167,7 +167,7 @@ func (m *matcher) edgesOf(edges []edge, i int32, p *entry, Q []entry, qb, pb int
 	a := p.ed()
 	for _, b := range m.targets[a] {
 		cb := &m.combos[m.comboOf(a, b)]
-		target := p.t + cb.ref.at(p.t)
+		target := addSat(p.t, cb.ref.at(p.t))
 		pos := lo + lowerBound(Q[lo:hi], target)
 		x, y := pos-1, pos
 		n := 0
@@ -221,7 +221,7 @@ func (m *matcher) best(p *entry, Q []entry, lo, hi, skip int) (int, int64) {
 	bestPos, bestCost := -1, int64(0)
 	a := p.ed()
 	for _, b := range m.targets[a] {
-		target := p.t + m.combos[m.comboOf(a, b)].ref.at(p.t)
+		target := addSat(p.t, m.combos[m.comboOf(a, b)].ref.at(p.t))
 		pos := lo + lowerBound(Q[lo:hi], target)
 		x, y := pos-1, pos
 		for x >= lo || y < hi {
@@ -306,7 +306,7 @@ func (m *matcher) continuations(x *index) (cont []bool, pred []int32, head []boo
 	mark := func(es []entry, base, i, j int) {
 		prev := &m.recs[es[j].rec]
 		if prev.HasEnd {
-			gap := es[i].t - int64(prev.End)
+			gap := subSat(es[i].t, int64(prev.End))
 			if gap >= -int64(time.Second) && gap <= int64(contGap) {
 				cont[base+i], pred[base+i] = true, int32(base+j)
 			}
@@ -561,7 +561,10 @@ func (m *matcher) why(g, i int, e entry, O []entry, dir int64) Unmatched {
 		return u
 	}
 	u.Why = ReasonOutsideWindow
-	u.NearestNs = dir * (O[c].t - e.t)
+	u.NearestNs = subSat(O[c].t, e.t)
+	if dir < 0 {
+		u.NearestNs = subSat(e.t, O[c].t)
+	}
 	return u
 }
 
