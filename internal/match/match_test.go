@@ -3,6 +3,7 @@ package match
 import (
 	"errors"
 	"fmt"
+	"math"
 	"net/netip"
 	"slices"
 	"strings"
@@ -495,4 +496,28 @@ func TestRunWindowLimits(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestPoissonTailLogIsCloseToTheExactTail compares the approximation with
+// the exact tail, the sum of e^-lam lam^i / i! from i = k up (summed from k
+// on: one minus the terms below k cancels to nothing for small tails), for
+// whole k where the approximation is used (lam well below k): within 2 %.
+func TestPoissonTailLogIsCloseToTheExactTail(t *testing.T) {
+	for _, c := range []struct{ k, lam float64 }{{1, 0.001}, {2, 0.1}, {3, 0.5}, {5, 0.19}, {6, 1}, {8, 0.03}} {
+		term := math.Exp(-c.lam)
+		for i := 1; i <= int(c.k); i++ {
+			term *= c.lam / float64(i)
+		}
+		exact := 0.0
+		for i := int(c.k); i < int(c.k)+60; i++ {
+			exact += term
+			term *= c.lam / float64(i+1)
+		}
+		if got := math.Exp(poissonTailLog(c.k, c.lam)); math.Abs(got/exact-1) > 0.02 {
+			t.Errorf("P(X >= %v), mean %v: %.6g, exact %.6g", c.k, c.lam, got, exact)
+		}
+	}
+	if got := poissonTailLog(2, 3); got != 0 {
+		t.Errorf("P(X >= 2), mean 3: log %v, want 0 (no evidence: the mean exceeds the count)", got)
+	}
 }
