@@ -338,8 +338,10 @@ func (m *matcher) estimate(res *Result) {
 const (
 	// minSpreadKeys is the fewest unambiguous keys from which the spread of
 	// an exporter pair's differences is measured; with fewer, candidates
-	// tie within the quantum and no gate applies.
-	minSpreadKeys = 20
+	// tie within the quantum and no gate applies. Five suffice: the gate
+	// lies at ten times their spread, 250 ms at least, and their median
+	// deviation holds while two of them are coincidences.
+	minSpreadKeys = 5
 	// gateFloor and gateSigmas: a first segment's candidate further than
 	// quantum + max(gateFloor, gateSigmas * spread) from the reference is
 	// not taken. The records of one session disagree by the clocks'

@@ -521,3 +521,34 @@ func TestPoissonTailLogIsCloseToTheExactTail(t *testing.T) {
 		t.Errorf("P(X >= 2), mean 3: log %v, want 0 (no evidence: the mean exceeds the count)", got)
 	}
 }
+
+// TestRunGatesFromFiveUnambiguousKeys checks that the plausibility gate
+// applies from 5 unambiguous keys (it needed 20, so small inputs such as
+// the analysts' export, with half a dozen per exporter pair, took any
+// candidate in the window: at --window 79s a same-probe pair 29.7 s apart).
+// Four sessions agree at +40 ms; a fifth pre record whose partner is
+// missing has one same-key candidate 3 s later (an unambiguous key too, the
+// fifth): 2.96 s from the offset, beyond the gate of 2 ms + 250 ms. With
+// three agreeing sessions (four unambiguous keys) there is no gate and it
+// pairs.
+func TestRunGatesFromFiveUnambiguousKeys(t *testing.T) {
+	for _, n := range []int{3, 4} {
+		recs := anchors(n, 100000, 40)
+		recs = append(recs, pre("192.0.2.9", 443, 0, "https", 7), post("192.0.2.9", 443, 3000, "https", 9))
+		res, err := Run(recs, Config{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		lone := int32(2 * n)
+		paired := pairSet(res)[[2]int32{lone, lone + 1}]
+		switch keys := n + 1; {
+		case keys < 5 && !paired:
+			t.Errorf("%d unambiguous keys: the record 3 s off did not pair (no gate below 5 keys); unmatched %+v", keys, res.UnmatchedPre)
+		case keys >= 5:
+			want := "no candidate near the exporter pair's offset (the closest candidate, at +3 s, lies 2.96 s from the offset of +0.04 s; pairs lie within ±0.252 s of it: not the same session)"
+			if paired || len(res.UnmatchedPre) != 1 || res.UnmatchedPre[0].Reason() != want {
+				t.Errorf("%d unambiguous keys: pairs %v, unmatched %+v; want record %d unmatched: %s", keys, res.Pairs, res.UnmatchedPre, lone, want)
+			}
+		}
+	}
+}
