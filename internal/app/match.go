@@ -276,7 +276,8 @@ func BuildModel(recs []flow.Record, tally *flow.Tally, res *match.Result, cfg Ma
 
 	m.Exporters = exporters(tally, res)
 	m.Verdict = verdict(overall, per, m, res)
-	if s := startsAhead(recs, m.Exporters); s != "" {
+	s, checks := startsAhead(recs, m.Exporters)
+	if s != "" {
 		m.Verdict.Reasons = append(m.Verdict.Reasons, s)
 	}
 	if s := lostPackets(tally, res); s != "" {
@@ -305,6 +306,8 @@ func BuildModel(recs []flow.Record, tally *flow.Tally, res *match.Result, cfg Ma
 	}
 	m.Verdict.Reasons = append(m.Verdict.Reasons, res.NoOffset...)
 	if s := beyondWindow(res); s != "" {
+		m.Verdict.Reasons = append(m.Verdict.Reasons, s)
+	} else if s := clocksBeyondWindow(m.Exporters, checks, res.Window); s != "" {
 		m.Verdict.Reasons = append(m.Verdict.Reasons, s)
 	}
 	if res.Excluded > 0 {
@@ -789,7 +792,7 @@ func lostPackets(t *flow.Tally, res *match.Result) string {
 // startsAhead runs the start-after-capture check (see startCheck) for the
 // exporters of either side that carry no export times (Wireshark CSV/XLSX
 // exports): the only clock evidence against the collector they give.
-func startsAhead(recs []flow.Record, exps []report.Exporter) string {
+func startsAhead(recs []flow.Record, exps []report.Exporter) (string, startChecks) {
 	sided := map[flow.ExporterDomain]bool{} // on a side and with an export lag
 	inSide := map[flow.ExporterDomain]bool{}
 	for _, e := range exps {
@@ -809,9 +812,98 @@ func startsAhead(recs []flow.Record, exps []report.Exporter) string {
 	}
 	lines := checks.aheadOf(func(ed flow.ExporterDomain) bool { return sided[ed] })
 	if len(lines) == 0 {
+		return "", checks
+	}
+	return "Start time check (the input has no export times; a record cannot start after the collector captured it): " + strings.Join(lines, "; ") + ".", checks
+}
+
+// clocksBeyondWindow says when the exporters' clocks, as the export clock
+// check or the start time check reads them against the collector, differ
+// between a pre and a post exporter domain by more than the window:
+// sessions that cross those exporters (probes that each export both
+// sides, with the NAT sending a session's return through another probe)
+// then have their candidates outside the window, and the pairs found, if
+// any, are those within one probe. The suggested window is the largest
+// difference plus the window, in whole seconds, as beyondWindow suggests.
+//
+// A clock reads as the middle of its export lag range (median lag .. lag +
+// 1 s: the header's whole seconds are cut), or, without export times, as
+// the start time check's lower bound (0 when no record starts after its
+// capture: within the check's margin, or behind the collector).
+func clocksBeyondWindow(exps []report.Exporter, checks startChecks, win time.Duration) string {
+	type clock struct {
+		name string
+		at   time.Duration
+	}
+	var pre, post []clock
+	check := ""
+	for _, e := range exps {
+		if e.Side == "" {
+			continue
+		}
+		c := clock{name: fmt.Sprintf("%s/%d", e.Exporter, e.Domain)}
+		a, err := netip.ParseAddr(e.Exporter)
+		sc := checks[flow.ExporterDomain{Exporter: a, Domain: e.Domain}]
+		switch {
+		case e.HasExportLag:
+			ms := func(v float64) time.Duration { return time.Duration(v * 1e6) }
+			if judgeLag(LagStats{N: e.Packets, Median: ms(e.ExportLagMedian), Min: ms(e.ExportLagMin), Max: ms(e.ExportLagMax)}).off {
+				c.at = ms(e.ExportLagMedian) + time.Second/2 // the middle of median .. median + 1 s
+			} // else 0, as whoIsOff says: it agrees with the collector
+			check = "export clock check"
+		case err == nil && sc != nil && sc.n > 0:
+			c.at = sc.ahead // 0 when no record starts after its capture
+			if check == "" {
+				check = "start time check"
+			}
+		default:
+			continue
+		}
+		if e.Side == "pre" {
+			pre = append(pre, c)
+		} else {
+			post = append(post, c)
+		}
+	}
+	var a, b clock // the clocks furthest apart, a ahead of b
+	var most time.Duration
+	for _, p := range pre {
+		for _, q := range post {
+			if d := (q.at - p.at).Abs(); d > most {
+				a, b, most = p, q, d
+			}
+		}
+	}
+	if a.at < b.at {
+		a, b = b, a
+	}
+	if most <= win {
 		return ""
 	}
-	return "Start time check (the input has no export times; a record cannot start after the collector captured it): " + strings.Join(lines, "; ") + "."
+	// "10.103.0.170/310 runs 73.801 s ahead of the collector, 10.103.0.168/320
+	// 0.905 s ahead" (or "agrees with it", "... behind").
+	rel := func(c clock) string {
+		if c.at < 0 {
+			return strings.TrimPrefix(fmtDur(-c.at), "+") + " behind"
+		}
+		return strings.TrimPrefix(fmtDur(c.at), "+") + " ahead"
+	}
+	first := a.name + " runs " + rel(a) + " of the collector"
+	if a.at == 0 {
+		first = a.name + " agrees with the collector"
+	}
+	second := b.name + " " + rel(b)
+	if b.at == 0 {
+		second = b.name + " agrees with it"
+	}
+	which := fmt.Sprintf("%s: %s, %s", check, first, second)
+	want := (most + win + time.Second - 1).Truncate(time.Second)
+	if want > match.MaxWindow {
+		return fmt.Sprintf("The exporters' clocks differ by as much as %s (%s), beyond the largest window (--window %s): set the exporters' clocks right",
+			strings.TrimPrefix(fmtDur(most), "+"), which, report.FlagDuration(match.MaxWindow))
+	}
+	return fmt.Sprintf("The exporters' clocks differ by as much as %s (%s), beyond the %s window: sessions that cross these exporters cannot pair; rerun with --window %s to pair them",
+		strings.TrimPrefix(fmtDur(most), "+"), which, stats.FormatMs(float64(win)/1e6), report.FlagDuration(want))
 }
 
 // msRange formats lo .. hi (ms) in one unit: "0.616 s .. 1.616 s".

@@ -305,7 +305,10 @@ func (m *matcher) estimate(res *Result) {
 		}
 		res.Notes = append(res.Notes, fmt.Sprintf("pairing reference offset %s s for %s, from %s (%d near the mode)",
 			signedSeconds(global), label, plural(c.n, "candidate difference", "candidate differences"), len(near[ci])))
-		if abs64(global) > m.win*3/4 {
+		// Pairs lie within the precision and jitter of the offset (a
+		// second or so at worst): a margin of a quarter of the window,
+		// at most 5 s, leaves room for them.
+		if abs64(global) > m.win-min(m.win/4, 5*int64(time.Second)) {
 			res.Notes = append(res.Notes, fmt.Sprintf("the offset of %s (%s s) is close to the window (%v): pairs beyond it are lost; widen --window",
 				label, signedSeconds(global), time.Duration(m.win)))
 		}
