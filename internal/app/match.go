@@ -750,26 +750,23 @@ func whoIsOff(exps []report.Exporter) string {
 		l := LagStats{N: e.Packets, Median: ms(e.ExportLagMedian), Min: ms(e.ExportLagMin), Max: ms(e.ExportLagMax)}
 		j := judgeLag(l)
 		lo, hi := float64(j.lo)/1e6, float64(j.hi)/1e6
+		// An exporter whose lags spread beyond the header's second is named
+		// with its range, not as agreeing with the collector: its median
+		// hides a step (or a stall).
+		spread := lagSpreadNote(l)
 		switch {
 		case j.off && l.Median > 0:
 			off = append(off, fmt.Sprintf("%s runs %s ahead of the collector", name, msRange(lo, hi)))
 		case j.off:
 			off = append(off, fmt.Sprintf("%s runs %s behind the collector", name, msRange(-hi, -lo)))
-		default:
+		case spread == "":
 			fine = append(fine, name)
 		}
-		if s := lagSpreadNote(l); s != "" {
-			jumps = append(jumps, name+": "+s)
+		if spread != "" {
+			jumps = append(jumps, name+": "+spread)
 		}
 	}
-	s := whoIsOffSentence(off, fine)
-	for _, j := range jumps {
-		if s != "" {
-			s += " "
-		}
-		s += capital(j) + "."
-	}
-	return s
+	return whoIsOffSentence(off, fine, jumps)
 }
 
 // lostPackets says which exporters of either side lost export packets
@@ -914,15 +911,27 @@ func msRange(lo, hi float64) string {
 	return stats.FormatMs(lo) + " .. " + stats.FormatMs(hi)
 }
 
-func whoIsOffSentence(off, fine []string) string {
+// whoIsOffSentence words the export clock check: the exporters off (with
+// their range), those whose lags spread beyond the header's second (jumps:
+// "name: lags range ..."), and those that agree with the collector.
+func whoIsOffSentence(off, fine, jumps []string) string {
 	const what = "Export clock check (header export time - capture time, median per exporter and domain; 1 s header resolution): "
+	var parts []string
 	switch {
-	case len(off) == 0 && len(fine) == 0:
+	case len(off) == 0 && len(fine) == 0 && len(jumps) == 0:
 		return ""
-	case len(off) == 0:
+	case len(off) == 0 && len(jumps) == 0:
 		return what + "every exporter agrees with the collector's clock within the header's resolution, so this check cannot say which exporter is off."
-	case len(fine) == 0:
+	case len(off) > 0 && len(fine) == 0 && len(jumps) == 0:
 		return what + strings.Join(off, "; ") + "; no exporter agrees with the collector: compare with a trusted time source."
+	case len(off) > 0:
+		parts = append(parts, strings.Join(off, "; ")+".")
 	}
-	return what + strings.Join(off, "; ") + fmt.Sprintf(". Agree with the collector: %s.", strings.Join(fine, ", "))
+	for _, j := range jumps {
+		parts = append(parts, capital(j)+".")
+	}
+	if len(fine) > 0 {
+		parts = append(parts, fmt.Sprintf("Agree with the collector: %s.", strings.Join(fine, ", ")))
+	}
+	return what + strings.Join(parts, " ")
 }

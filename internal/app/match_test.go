@@ -14,6 +14,7 @@ import (
 	"netflowtimedifference/internal/flow"
 	"netflowtimedifference/internal/gen"
 	"netflowtimedifference/internal/match"
+	"netflowtimedifference/internal/report"
 	"netflowtimedifference/internal/stats"
 )
 
@@ -354,5 +355,26 @@ func TestMatchReadsTheExportClockCheckForTheWindowHint(t *testing.T) {
 	}
 	if got := hint(0); got != "" {
 		t.Errorf("default window: hint %q, want none (the 5 s offset is within 6 s)", got)
+	}
+}
+
+// The export clock check does not call an exporter whose lags spread
+// beyond the header's second (a clock step, as in the clock-step
+// scenario: -2.387 s .. -0.387 s) one that agrees with the collector,
+// nor say that every exporter agrees while naming its step.
+func TestWhoIsOffNamesASteppedExporterApartFromThoseThatAgree(t *testing.T) {
+	exps := []report.Exporter{
+		{Exporter: "10.103.0.168", Domain: 310, Side: "pre", Packets: 90, HasExportLag: true, ExportLagMedian: -650.393, ExportLagMin: -650.489, ExportLagMax: -650.29},
+		{Exporter: "10.103.0.169", Domain: 320, Side: "post", Packets: 90, HasExportLag: true, ExportLagMedian: -387.112, ExportLagMin: -2387.129, ExportLagMax: -386.931},
+	}
+	want := "Export clock check (header export time - capture time, median per exporter and domain; 1 s header resolution): " +
+		"10.103.0.169/320: lags range from -2.387 s to -0.387 s, more than the 1 s header resolution explains: the exporter's clock stepped, or its exports stalled, during the capture. " +
+		"Agree with the collector: 10.103.0.168/310."
+	if got := whoIsOff(exps); got != want {
+		t.Errorf("whoIsOff =\n%q\nwant\n%q", got, want)
+	}
+	exps[1].ExportLagMin = -650 // no spread: both agree
+	if got := whoIsOff(exps); !strings.HasSuffix(got, "every exporter agrees with the collector's clock within the header's resolution, so this check cannot say which exporter is off.") {
+		t.Errorf("whoIsOff without a step = %q, want every exporter agreeing", got)
 	}
 }
