@@ -455,7 +455,12 @@ func verdict(a stats.Analysis, per []groupAnalysis, m *report.Model, res *match.
 	preClock := sideLabel("pre", "'s", res.PreDomains, m.Exporters)
 	postClock := sideLabel("post", "'s clock", res.PostDomains, m.Exporters)
 	level := func(x stats.Analysis) string {
-		return fmt.Sprintf("%s %s .. %s, %s", x.Offset.Name(), stats.FormatSignedMs(x.Offset.Low), stats.FormatSignedMs(x.Offset.High), count(x.N, "pair", "pairs"))
+		n, since := x.N, ""
+		if k := len(x.Segments); k > 1 {
+			// The offset is the last level's (see stats.Analysis.Offset).
+			n, since = x.Segments[k-1].N, " since the last clock step"
+		}
+		return fmt.Sprintf("%s %s .. %s, %s%s", x.Offset.Name(), stats.FormatSignedMs(x.Offset.Low), stats.FormatSignedMs(x.Offset.High), count(n, "pair", "pairs"), since)
 	}
 	// Pairing measures the post clock against the pre clock: a positive
 	// offset means the post exporter stamps the same session later, i.e.
@@ -490,7 +495,7 @@ func verdict(a stats.Analysis, per []groupAnalysis, m *report.Model, res *match.
 		if n > 1 {
 			noun = fmt.Sprintf("%d clock steps", n)
 		}
-		v.Summary = fmt.Sprintf("%s: relative to %s, %s moved %s (%s); median over all pairs %s (%s).",
+		v.Summary = fmt.Sprintf("%s: relative to %s, %s moved %s (%s); offset %s (%s).",
 			capital(v.Code), pre, post, strings.Join(parts, ", then "), noun, stats.FormatSignedMs(a.Offset.Estimate), level(a))
 	}
 	if len(per) > 1 {

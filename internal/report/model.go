@@ -57,7 +57,10 @@ type Clock struct {
 	Min, P5, Median, Mean, P95, Max, Stddev, MAD float64
 	WithinTolerance                              float64 // share of pairs with |delta - 0| <= tolerance, 0..1
 
-	Offset, OffsetLow, OffsetHigh float64 // robust offset estimate and its 95 % interval (ms)
+	// Offset, OffsetLow, OffsetHigh: robust offset estimate and its 95 %
+	// interval (ms); with Steps, those of the last level (since the last
+	// step: stats.Analysis.Offset), the steps giving the earlier levels.
+	Offset, OffsetLow, OffsetHigh float64
 	// OffsetInterval names the interval: "95 % interval", or with too few
 	// pairs for that level "min .. max, only 75.0 % confidence (...)";
 	// OffsetCoverage is its true coverage (0..1), OffsetIntervalReached

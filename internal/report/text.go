@@ -193,12 +193,24 @@ func wrap(s, first, rest string) string {
 }
 
 // OffsetText formats the offset with its interval, e.g.
-// "5002.1 ms (95 % interval 5001.9 .. 5002.3 ms), post - pre".
+// "5002.1 ms (95 % interval 5001.9 .. 5002.3 ms), post - pre". After clock
+// steps the offset is the last level's (see Clock.Offset), and the text says
+// since when and what the levels were before: "0 ms (95 % interval 0 .. 1
+// ms) since the clock step at 2025-06-10 09:00:40.224 UTC (before it:
+// -1500 ms), post - pre".
 func OffsetText(c *Clock) string {
 	if c.Pairs == 0 || math.IsNaN(c.Offset) {
 		return "n/a (no pairs)"
 	}
-	return fmt.Sprintf("%s ms (%s %s .. %s ms), post - pre", FormatMs(c.Offset), IntervalName(c), FormatMs(c.OffsetLow), FormatMs(c.OffsetHigh))
+	s := fmt.Sprintf("%s ms (%s %s .. %s ms)", FormatMs(c.Offset), IntervalName(c), FormatMs(c.OffsetLow), FormatMs(c.OffsetHigh))
+	if n := len(c.Steps); n > 0 {
+		before := make([]string, n)
+		for i, st := range c.Steps {
+			before[i] = FormatMs(st.BeforeMs) + " ms"
+		}
+		s += fmt.Sprintf(" since the clock step at %s (before it: %s)", c.Steps[n-1].At.UTC().Format("2006-01-02 15:04:05.000 UTC"), strings.Join(before, ", then "))
+	}
+	return s + ", post - pre"
 }
 
 // IntervalName is the name of the offset's interval ("95 % interval").
