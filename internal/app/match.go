@@ -338,6 +338,7 @@ func clockOf(label string, a stats.Analysis, pairs, unPre, unPost int) report.Cl
 		OffsetInterval: a.Offset.Name(), OffsetCoverage: a.Offset.Coverage, OffsetIntervalReached: a.Offset.Reached(),
 		DriftMsPerHour: a.Drift.MsPerHour, DriftPPM: a.Drift.PPM, HasDrift: a.Drift.Determinable,
 		Uncertainty:     a.PrecisionMs,
+		UncertaintyMin:  a.PrecisionMinMs,
 		QuarterHourHint: a.QuarterHourHint,
 	}
 	for _, s := range a.Steps {

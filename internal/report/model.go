@@ -72,7 +72,11 @@ type Clock struct {
 	HasDrift                 bool // enough time span to estimate drift
 	Steps                    []Step
 	Uncertainty              float64 // precision limit of the pairs' start times (ms), e.g. 1000 for v9
-	QuarterHourHint          string  // non-empty when the offset is a whole number of quarter hours
+	// UncertaintyMin is the finest pair's precision limit (ms): below
+	// Uncertainty when the pairs mix encodings (exporter pairs of
+	// different precision pooled); 0 when not known.
+	UncertaintyMin  float64
+	QuarterHourHint string // non-empty when the offset is a whole number of quarter hours
 }
 
 // Step is a clock step: the difference jumps and stays.

@@ -55,7 +55,7 @@ func WriteText(ctx context.Context, w io.Writer, m *Model) error {
 	if len(m.PerPair) > 0 {
 		p("\nPer exporter pair (pre -> post)\n")
 		t = tabwriter.NewWriter(tw, 0, 4, 2, ' ', tabwriter.AlignRight)
-		fmt.Fprintf(t, "EXPORTER PAIR\tPAIRS\tUNM. PRE\tUNM. POST\tOFFSET ms\t95%% INTERVAL ms\tMEDIAN ms\tMAD ms\tDRIFT ppm\tSTEPS\t\n")
+		fmt.Fprintf(t, "EXPORTER PAIR\tPAIRS\tUNM. PRE\tUNM. POST\tOFFSET ms\t95%% INTERVAL ms\tMEDIAN ms\tMAD ms\tDRIFT ppm\tSTEPS\tPRECISION ms\t\n")
 		for i := range m.PerPair {
 			if i%256 == 0 && ctx.Err() != nil {
 				return ctx.Err()
@@ -65,8 +65,12 @@ func WriteText(ctx context.Context, w io.Writer, m *Model) error {
 			if k.HasDrift {
 				drift = fmtFloat(k.DriftPPM, 3)
 			}
-			fmt.Fprintf(t, "%s\t%d\t%d\t%d\t%s\t%s\t%s\t%s\t%s\t%d\t\n", CleanText(k.Label), k.Pairs, k.UnmatchedPre, k.UnmatchedPost,
-				FormatMs(k.Offset), IntervalCell(k), FormatMs(k.Median), FormatMs(k.MAD), drift, len(k.Steps))
+			prec := "n/a"
+			if k.Uncertainty > 0 {
+				prec = "±" + FormatMs(k.Uncertainty)
+			}
+			fmt.Fprintf(t, "%s\t%d\t%d\t%d\t%s\t%s\t%s\t%s\t%s\t%d\t%s\t\n", CleanText(k.Label), k.Pairs, k.UnmatchedPre, k.UnmatchedPost,
+				FormatMs(k.Offset), IntervalCell(k), FormatMs(k.Median), FormatMs(k.MAD), drift, len(k.Steps), prec)
 		}
 		_ = t.Flush()
 		if s := IntervalFootnote(m.PerPair); s != "" {
@@ -266,6 +270,8 @@ func PrecisionText(c *Clock) string {
 	switch u := c.Uncertainty; {
 	case math.IsNaN(u) || u <= 0:
 		return "n/a"
+	case c.UncertaintyMin > 0 && c.UncertaintyMin < u:
+		return fmt.Sprintf("±%s ms to ±%s ms depending on exporter pair (see the per exporter pair table): pooled figures mix them", FormatMs(c.UncertaintyMin), FormatMs(u))
 	case u >= 1000:
 		return fmt.Sprintf("±%s ms: at least one side carries whole seconds (v9 header time or flowStartSeconds); differences below that are not meaningful", FormatMs(u))
 	default:

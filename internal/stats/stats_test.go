@@ -341,6 +341,27 @@ func TestAnalyzeVerdicts(t *testing.T) {
 			}
 		})
 	}
+	t.Run("pairs of different precision say so and give no pooled clock range", func(t *testing.T) {
+		// 25 pairs with a whole-second pre side at +752 ms and 25 with
+		// millisecond sides at +250 ms, as two probes of time-variants: the
+		// coarsest side's 1 s allowance applied to their pooled median would
+		// give a clock range that holds for neither.
+		s := append(mk(flow.EncMilliseconds, rep(25, jitter(250))...), mk(flow.EncMilliseconds, rep(25, jitter(752))...)...)
+		for i := 25; i < 50; i++ {
+			s[i].PreEnc = flow.EncSeconds
+		}
+		a := Analyze(s, Options{})
+		if a.PrecisionMs != 1000 || a.PrecisionMinMs != 1 {
+			t.Errorf("precision %v .. %v ms, want 1 .. 1000", a.PrecisionMinMs, a.PrecisionMs)
+		}
+		all := strings.Join(a.Verdict.Reasons, "\n")
+		if want := "the start times are exact to between 1 ms and 1 s, depending on the pair (encodings differ: each exporter pair has its own precision)"; !strings.Contains(all, want) {
+			t.Errorf("reasons %q lack %q", all, want)
+		}
+		if strings.Contains(all, "allowing for the precision") {
+			t.Errorf("reasons give a pooled clock range: %q", all)
+		}
+	})
 	t.Run("after a clock step the offset is the last level's and each level has its own interval", func(t *testing.T) {
 		// 120 pairs at 0 ms, then 80 at 5 s, each level with jitter -2 .. +2
 		// ms (equally often): the median of each is its level; the order

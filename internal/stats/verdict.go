@@ -178,12 +178,16 @@ type Analysis struct {
 	Drift                 Drift
 	Steps                 []Step
 	PrecisionMs           float64 // precision limit of the pairs (largest PairPrecision)
-	PreUncertaintyMs      float64 // largest uncertainty of the pre side's start times
-	PostUncertaintyMs     float64
-	QuarterHours          int // non-zero when the offset is a whole number of quarter hours
-	QuarterHourHint       string
-	ToleranceMs           float64
-	Verdict               Verdict
+	// PrecisionMinMs is the smallest PairPrecision: below PrecisionMs when
+	// the pairs mix encodings (exporter pairs of different precision
+	// pooled), and the pooled figures then hold for none of them alone.
+	PrecisionMinMs    float64
+	PreUncertaintyMs  float64 // largest uncertainty of the pre side's start times
+	PostUncertaintyMs float64
+	QuarterHours      int // non-zero when the offset is a whole number of quarter hours
+	QuarterHourHint   string
+	ToleranceMs       float64
+	Verdict           Verdict
 }
 
 // Segment is the stretch of pairs from one clock step (or the start) to the
@@ -239,10 +243,12 @@ func Analyze(samples []Sample, opt Options) Analysis {
 	ds := make([]float64, n)
 	at := make([]int64, n)
 	var prec, uPre, uPost time.Duration
+	precMin := time.Duration(math.MaxInt64)
 	for i, s := range use {
 		ds[i] = float64(s.DeltaNs) / 1e6
 		at[i] = s.AtNs
 		prec = max(prec, PairPrecision(s.PreEnc, s.PostEnc))
+		precMin = min(precMin, PairPrecision(s.PreEnc, s.PostEnc))
 		uPre = max(uPre, s.PreEnc.Precision().Uncertainty())
 		uPost = max(uPost, s.PostEnc.Precision().Uncertainty())
 	}
@@ -252,6 +258,7 @@ func Analyze(samples []Sample, opt Options) Analysis {
 		WithinTolerance:   WithinTolerance(ds, tol),
 		Offset:            MedianCI(ds, opt.Level),
 		PrecisionMs:       float64(prec) / 1e6,
+		PrecisionMinMs:    float64(min(precMin, prec)) / 1e6,
 		PreUncertaintyMs:  float64(uPre) / 1e6,
 		PostUncertaintyMs: float64(uPost) / 1e6,
 		ToleranceMs:       tol,
@@ -306,10 +313,16 @@ func verdict(a *Analysis, n int) (v Verdict) {
 	if a.Continuations > 0 {
 		add("%d %s of continuation records (long sessions split by the exporters' active timeouts) left out: their starts follow each exporter's schedule, not its clock", a.Continuations, pairs(a.Continuations))
 	}
-	if prec > 0 {
+	varies := a.PrecisionMinMs < prec
+	switch {
+	case varies:
+		add("the start times are exact to between %s and %s, depending on the pair (encodings differ: each exporter pair has its own precision)", FormatMs(a.PrecisionMinMs), FormatMs(prec))
+	case prec > 0:
 		add("the start times are exact to %s (precision limit of the pairs)", FormatMs(prec))
 	}
-	if a.PreUncertaintyMs >= 1000 || a.PostUncertaintyMs >= 1000 {
+	// With mixed precisions the coarsest side's allowance applied to the
+	// median of all pairs gives a range that holds for no exporter pair.
+	if !varies && (a.PreUncertaintyMs >= 1000 || a.PostUncertaintyMs >= 1000) {
 		add("allowing for the precision (whole-second start times lie up to 1 s early), the clocks differ by between %s and %s",
 			FormatSignedMs(a.TrueLowMs), FormatSignedMs(a.TrueHighMs))
 	}
