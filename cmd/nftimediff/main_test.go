@@ -95,6 +95,8 @@ func TestUsageErrorsExitWithCode2AndOneLine(t *testing.T) {
 			Stderr: "nftimediff: " + sample + " and " + copied + " have the same content (a copy?): its records would be counted twice\n"},
 		{Name: "a duration without a unit says how to write one", Args: []string{"match", "--window", "5", sample},
 			Stderr: `nftimediff: --window "5": not a duration: give it with a unit, e.g. 6s, 500ms, 1m30s or 3h10s ('nftimediff help match' lists the flags)` + "\n"},
+		{Name: "a window beyond a week is refused before reading, naming the largest", Args: []string{"match", "--window", "2500000h", sample},
+			Stderr: "nftimediff: --window 2500000h is beyond the largest supported window, 168h (a week: clocks set to different time zones differ by at most 26 h)\n"},
 		{Name: "a bad duration after the inputs says the same", Args: []string{"match", sample, "--tolerance", "abc"},
 			Stderr: `nftimediff: --tolerance "abc": not a duration: give it with a unit, e.g. 6s, 500ms, 1m30s or 3h10s ('nftimediff help match' lists the flags)` + "\n"},
 		{Name: "an unknown flag points to the help", Args: []string{"match", "--windw", "3s", sample},

@@ -142,6 +142,10 @@ func matchConfig(c *cli.Context) (match.Config, error) {
 	if mc.Window <= 0 {
 		return mc, app.Errorf(app.ExitUsage, "--window must be positive, got %v", mc.Window)
 	}
+	if mc.Window > match.MaxWindow {
+		return mc, app.Errorf(app.ExitUsage, "--window %s is beyond the largest supported window, %s (a week: clocks set to different time zones differ by at most 26 h)",
+			report.FlagDuration(mc.Window), report.FlagDuration(match.MaxWindow))
+	}
 	if c.Duration("tolerance") <= 0 {
 		return mc, app.Errorf(app.ExitUsage, "--tolerance must be positive, got %v", c.Duration("tolerance"))
 	}

@@ -360,7 +360,8 @@ func BuildModel(recs []flow.Record, tally *flow.Tally, res *match.Result, cfg Ma
 			m.Verdict.Reasons = slices.Replace(m.Verdict.Reasons, 0, min(1, len(m.Verdict.Reasons)), why...)
 		}
 	}
-	if s := startsAhead(recs, m.Exporters); s != "" {
+	s, checks := startsAhead(recs, m.Exporters)
+	if s != "" {
 		m.Verdict.Reasons = append(m.Verdict.Reasons, s)
 	}
 	if s := lostPackets(tally, res); s != "" {
@@ -391,6 +392,8 @@ func BuildModel(recs []flow.Record, tally *flow.Tally, res *match.Result, cfg Ma
 	}
 	m.Verdict.Reasons = append(m.Verdict.Reasons, res.NoOffset...)
 	if s := beyondWindow(res); s != "" {
+		m.Verdict.Reasons = append(m.Verdict.Reasons, s)
+	} else if s := clocksBeyondWindow(m.Exporters, checks, res.Window); s != "" {
 		m.Verdict.Reasons = append(m.Verdict.Reasons, s)
 	}
 	if res.Excluded > 0 {
@@ -477,6 +480,7 @@ func clockOf(label string, a stats.Analysis, pairs, unPre, unPost int) report.Cl
 		OffsetInterval: a.Offset.Name(), OffsetCoverage: a.Offset.Coverage, OffsetIntervalReached: a.Offset.Reached(),
 		DriftMsPerHour: a.Drift.MsPerHour, DriftPPM: a.Drift.PPM, HasDrift: a.Drift.Determinable,
 		Uncertainty:     a.PrecisionMs,
+		UncertaintyMin:  a.PrecisionMinMs,
 		QuarterHourHint: a.QuarterHourHint,
 	}
 	for _, s := range a.Steps {
@@ -590,12 +594,15 @@ func verdict(a stats.Analysis, per []groupAnalysis, m *report.Model, res *match.
 	preClock := sideLabel("pre", "'s", res.PreDomains, m.Exporters)
 	postClock := sideLabel("post", "'s clock", res.PostDomains, m.Exporters)
 	level := func(x stats.Analysis) string {
-		n := count(x.N, "pair", "pairs")
-		if x.Continuations > 0 {
+		n, since := count(x.N, "pair", "pairs"), ""
+		if k := len(x.Segments); k > 1 {
+			// The offset is the last level's (see stats.Analysis.Offset).
+			n, since = count(x.Segments[k-1].N, "pair", "pairs"), " since the last clock step"
+		} else if x.Continuations > 0 {
 			// The tables count every pair; say why this number is smaller.
 			n += " besides " + count(x.Continuations, "continuation pair", "continuation pairs")
 		}
-		return fmt.Sprintf("%s %s .. %s, %s", x.Offset.Name(), stats.FormatSignedMs(x.Offset.Low), stats.FormatSignedMs(x.Offset.High), n)
+		return fmt.Sprintf("%s %s .. %s, %s%s", x.Offset.Name(), stats.FormatSignedMs(x.Offset.Low), stats.FormatSignedMs(x.Offset.High), n, since)
 	}
 	// Pairing measures the post clock against the pre clock: a positive
 	// offset means the post exporter stamps the same session later, i.e.
@@ -630,7 +637,7 @@ func verdict(a stats.Analysis, per []groupAnalysis, m *report.Model, res *match.
 		if n > 1 {
 			noun = fmt.Sprintf("%d clock steps", n)
 		}
-		v.Summary = fmt.Sprintf("%s: relative to %s, %s moved %s (%s); median over all pairs %s (%s).",
+		v.Summary = fmt.Sprintf("%s: relative to %s, %s moved %s (%s); offset %s (%s).",
 			capital(v.Code), pre, post, strings.Join(parts, ", then "), noun, stats.FormatSignedMs(a.Offset.Estimate), level(a))
 	}
 	if len(per) > 1 {
@@ -738,7 +745,7 @@ func beyondWindow(res *match.Result) string {
 	n := 0
 	for _, u := range res.UnmatchedPre {
 		if u.Why == match.ReasonOutsideWindow {
-			count[(u.NearestNs+int64(time.Second)/2)/int64(time.Second)]++
+			count[int64(math.Round(float64(u.NearestNs)/1e9))]++ // no overflow near the int64 ends
 			n++
 		}
 	}
@@ -750,6 +757,11 @@ func beyondWindow(res *match.Result) string {
 		if c > count[mode] || c == count[mode] && sec < mode {
 			mode = sec
 		}
+	}
+	if float64(mode)*1e9 > float64(match.MaxWindow-res.Window) || float64(mode)*1e9 < -float64(match.MaxWindow-res.Window) {
+		// No window bridges it (and the sums below would overflow).
+		return fmt.Sprintf("%d of %d pre records have same-key candidates only outside the %s window, most of them about %s away: beyond the largest window (--window %s); if that is the clocks' offset, set the exporters' clocks right",
+			n, res.RecordsPre, stats.FormatMs(float64(res.Window)/1e6), stats.FormatSignedMs(float64(mode)*1e3), report.FlagDuration(match.MaxWindow))
 	}
 	at := time.Duration(mode) * time.Second
 	band := max(res.Window, at.Abs()/50) // other sessions of popular keys lie near the offset too
@@ -885,26 +897,23 @@ func whoIsOff(exps []report.Exporter) string {
 		l := LagStats{N: e.Packets, Median: ms(e.ExportLagMedian), Min: ms(e.ExportLagMin), Max: ms(e.ExportLagMax)}
 		j := judgeLag(l)
 		lo, hi := float64(j.lo)/1e6, float64(j.hi)/1e6
+		// An exporter whose lags spread beyond the header's second is named
+		// with its range, not as agreeing with the collector: its median
+		// hides a step (or a stall).
+		spread := lagSpreadNote(l)
 		switch {
 		case j.off && l.Median > 0:
 			off = append(off, fmt.Sprintf("%s runs %s ahead of the collector", name, msRange(lo, hi)))
 		case j.off:
 			off = append(off, fmt.Sprintf("%s runs %s behind the collector", name, msRange(-hi, -lo)))
-		default:
+		case spread == "":
 			fine = append(fine, name)
 		}
-		if s := lagSpreadNote(l); s != "" {
-			jumps = append(jumps, name+": "+s)
+		if spread != "" {
+			jumps = append(jumps, name+": "+spread)
 		}
 	}
-	s := whoIsOffSentence(off, fine)
-	for _, j := range jumps {
-		if s != "" {
-			s += " "
-		}
-		s += capital(j) + "."
-	}
-	return s
+	return whoIsOffSentence(off, fine, jumps)
 }
 
 // lostPackets says which exporters of either side lost export packets
@@ -927,7 +936,7 @@ func lostPackets(t *flow.Tally, res *match.Result) string {
 // startsAhead runs the start-after-capture check (see startCheck) for the
 // exporters of either side that carry no export times (Wireshark CSV/XLSX
 // exports): the only clock evidence against the collector they give.
-func startsAhead(recs []flow.Record, exps []report.Exporter) string {
+func startsAhead(recs []flow.Record, exps []report.Exporter) (string, startChecks) {
 	sided := map[flow.ExporterDomain]bool{} // on a side and with an export lag
 	inSide := map[flow.ExporterDomain]bool{}
 	for _, e := range exps {
@@ -947,9 +956,98 @@ func startsAhead(recs []flow.Record, exps []report.Exporter) string {
 	}
 	lines := checks.aheadOf(func(ed flow.ExporterDomain) bool { return sided[ed] })
 	if len(lines) == 0 {
+		return "", checks
+	}
+	return "Start time check (the input has no export times; a record cannot start after the collector captured it): " + strings.Join(lines, "; ") + ".", checks
+}
+
+// clocksBeyondWindow says when the exporters' clocks, as the export clock
+// check or the start time check reads them against the collector, differ
+// between a pre and a post exporter domain by more than the window:
+// sessions that cross those exporters (probes that each export both
+// sides, with the NAT sending a session's return through another probe)
+// then have their candidates outside the window, and the pairs found, if
+// any, are those within one probe. The suggested window is the largest
+// difference plus the window, in whole seconds, as beyondWindow suggests.
+//
+// A clock reads as the middle of its export lag range (median lag .. lag +
+// 1 s: the header's whole seconds are cut), or, without export times, as
+// the start time check's lower bound (0 when no record starts after its
+// capture: within the check's margin, or behind the collector).
+func clocksBeyondWindow(exps []report.Exporter, checks startChecks, win time.Duration) string {
+	type clock struct {
+		name string
+		at   time.Duration
+	}
+	var pre, post []clock
+	check := ""
+	for _, e := range exps {
+		if e.Side == "" {
+			continue
+		}
+		c := clock{name: fmt.Sprintf("%s/%d", e.Exporter, e.Domain)}
+		a, err := netip.ParseAddr(e.Exporter)
+		sc := checks[flow.ExporterDomain{Exporter: a, Domain: e.Domain}]
+		switch {
+		case e.HasExportLag:
+			ms := func(v float64) time.Duration { return time.Duration(v * 1e6) }
+			if judgeLag(LagStats{N: e.Packets, Median: ms(e.ExportLagMedian), Min: ms(e.ExportLagMin), Max: ms(e.ExportLagMax)}).off {
+				c.at = ms(e.ExportLagMedian) + time.Second/2 // the middle of median .. median + 1 s
+			} // else 0, as whoIsOff says: it agrees with the collector
+			check = "export clock check"
+		case err == nil && sc != nil && sc.n > 0:
+			c.at = sc.ahead // 0 when no record starts after its capture
+			if check == "" {
+				check = "start time check"
+			}
+		default:
+			continue
+		}
+		if e.Side == "pre" {
+			pre = append(pre, c)
+		} else {
+			post = append(post, c)
+		}
+	}
+	var a, b clock // the clocks furthest apart, a ahead of b
+	var most time.Duration
+	for _, p := range pre {
+		for _, q := range post {
+			if d := (q.at - p.at).Abs(); d > most {
+				a, b, most = p, q, d
+			}
+		}
+	}
+	if a.at < b.at {
+		a, b = b, a
+	}
+	if most <= win {
 		return ""
 	}
-	return "Start time check (the input has no export times; a record cannot start after the collector captured it): " + strings.Join(lines, "; ") + "."
+	// "10.103.0.170/310 runs 73.801 s ahead of the collector, 10.103.0.168/320
+	// 0.905 s ahead" (or "agrees with it", "... behind").
+	rel := func(c clock) string {
+		if c.at < 0 {
+			return strings.TrimPrefix(fmtDur(-c.at), "+") + " behind"
+		}
+		return strings.TrimPrefix(fmtDur(c.at), "+") + " ahead"
+	}
+	first := a.name + " runs " + rel(a) + " of the collector"
+	if a.at == 0 {
+		first = a.name + " agrees with the collector"
+	}
+	second := b.name + " " + rel(b)
+	if b.at == 0 {
+		second = b.name + " agrees with it"
+	}
+	which := fmt.Sprintf("%s: %s, %s", check, first, second)
+	want := (most + win + time.Second - 1).Truncate(time.Second)
+	if want > match.MaxWindow {
+		return fmt.Sprintf("The exporters' clocks differ by as much as %s (%s), beyond the largest window (--window %s): set the exporters' clocks right",
+			strings.TrimPrefix(fmtDur(most), "+"), which, report.FlagDuration(match.MaxWindow))
+	}
+	return fmt.Sprintf("The exporters' clocks differ by as much as %s (%s), beyond the %s window: sessions that cross these exporters cannot pair; rerun with --window %s to pair them",
+		strings.TrimPrefix(fmtDur(most), "+"), which, stats.FormatMs(float64(win)/1e6), report.FlagDuration(want))
 }
 
 // msRange formats lo .. hi (ms) in one unit: "0.616 s .. 1.616 s".
@@ -960,15 +1058,27 @@ func msRange(lo, hi float64) string {
 	return stats.FormatMs(lo) + " .. " + stats.FormatMs(hi)
 }
 
-func whoIsOffSentence(off, fine []string) string {
+// whoIsOffSentence words the export clock check: the exporters off (with
+// their range), those whose lags spread beyond the header's second (jumps:
+// "name: lags range ..."), and those that agree with the collector.
+func whoIsOffSentence(off, fine, jumps []string) string {
 	const what = "Export clock check (header export time - capture time, median per exporter and domain; 1 s header resolution): "
+	var parts []string
 	switch {
-	case len(off) == 0 && len(fine) == 0:
+	case len(off) == 0 && len(fine) == 0 && len(jumps) == 0:
 		return ""
-	case len(off) == 0:
+	case len(off) == 0 && len(jumps) == 0:
 		return what + "every exporter agrees with the collector's clock within the header's resolution, so this check cannot say which exporter is off."
-	case len(fine) == 0:
+	case len(off) > 0 && len(fine) == 0 && len(jumps) == 0:
 		return what + strings.Join(off, "; ") + "; no exporter agrees with the collector: compare with a trusted time source."
+	case len(off) > 0:
+		parts = append(parts, strings.Join(off, "; ")+".")
 	}
-	return what + strings.Join(off, "; ") + fmt.Sprintf(". Agree with the collector: %s.", strings.Join(fine, ", "))
+	for _, j := range jumps {
+		parts = append(parts, capital(j)+".")
+	}
+	if len(fine) > 0 {
+		parts = append(parts, fmt.Sprintf("Agree with the collector: %s.", strings.Join(fine, ", ")))
+	}
+	return what + strings.Join(parts, " ")
 }

@@ -508,3 +508,107 @@ func TestOutputDirectoryIsMadeButAFilesDirectoryMustExist(t *testing.T) {
 		t.Errorf("exit %d: %v; want exit %d: %s", Code(err), err, ExitOutput, want)
 	}
 }
+
+// In the analysts' export the probes' clocks differ by over a minute (the
+// start time check, read off c2p1med01.csv with a separate script: the
+// largest start - capture time is 73.802454 s for .170/310 and 0.906348 s
+// for .168/320; less the 1 ms precision, 73.801 s and 0.905 s ahead): with
+// the default 6 s window only sessions within one probe can pair, and the
+// verdict must say so and name the window that pairs across probes
+// (72.896 s + 6 s, rounded up to 79 s). With that window the hint goes.
+func TestMatchSaysWhenTheExportersClocksDifferBeyondTheWindow(t *testing.T) {
+	in := filepath.Join(realDir, "..", "user-export", "c2p1med01.csv")
+	if _, err := os.Stat(in); err != nil {
+		t.Skipf("%s not found: skipping", in)
+	}
+	recs, tally, err := readAll(context.Background(), []string{in}, SourceOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hint := func(win time.Duration) string {
+		cfg := MatchConfig{Inputs: []string{in}, Match: match.Config{Window: win}}
+		res, err := match.Run(recs, cfg.Match)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := BuildModel(recs, tally, res, cfg)
+		for _, r := range m.Verdict.Reasons {
+			if strings.Contains(r, "clocks differ by as much as") {
+				return r
+			}
+		}
+		return ""
+	}
+	want := "The exporters' clocks differ by as much as 72.896 s (start time check: 10.103.0.170/310 runs 73.801 s ahead of the collector, 10.103.0.168/320 0.905 s ahead), beyond the 6 s window: sessions that cross these exporters cannot pair; rerun with --window 1m19s to pair them"
+	if got := hint(0); got != want {
+		t.Errorf("default window: hint\n%q\nwant\n%q", got, want)
+	}
+	if got := hint(79 * time.Second); got != "" {
+		t.Errorf("window 79 s: hint %q, want none", got)
+	}
+}
+
+// With export times the export clock check reads the clocks: in the
+// multi-probe scenario .169/320 runs 5 s ahead (its lag's range, 1 s wide
+// as the header's whole seconds allow, is read at its middle) and
+// .168/310 agrees with the collector. A 3 s window is too narrow for the
+// .169 pair; the default 6 s is wide enough, and no hint is given.
+func TestMatchReadsTheExportClockCheckForTheWindowHint(t *testing.T) {
+	cfg, _ := gen.Scenario("multi-probe")
+	capt, err := gen.Generate(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tally := &flow.Tally{}
+	for i := range capt.Records {
+		r := &capt.Records[i]
+		d := tally.Domain(r.ExporterDomain())
+		d.Records++
+		if i == 0 || capt.Records[i-1].Frame != r.Frame {
+			d.ExportLag = append(d.ExportLag, r.ExportTime.Sub(r.CaptureTime))
+		}
+	}
+	hint := func(win time.Duration) string {
+		res, err := match.Run(capt.Records, match.Config{Window: win})
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := BuildModel(capt.Records, tally, res, MatchConfig{Match: match.Config{Window: win}})
+		for _, r := range m.Verdict.Reasons {
+			if strings.Contains(r, "clocks differ by as much as") {
+				return r
+			}
+		}
+		return ""
+	}
+	got := hint(3 * time.Second)
+	for _, want := range []string{"(export clock check: 10.103.0.169/320 runs 5.", "s ahead of the collector, 10.103.0.168/310 agrees with it), beyond the 3 s window", "rerun with --window 9s"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("3 s window: hint %q lacks %q", got, want)
+		}
+	}
+	if got := hint(0); got != "" {
+		t.Errorf("default window: hint %q, want none (the 5 s offset is within 6 s)", got)
+	}
+}
+
+// The export clock check does not call an exporter whose lags spread
+// beyond the header's second (a clock step, as in the clock-step
+// scenario: -2.387 s .. -0.387 s) one that agrees with the collector,
+// nor say that every exporter agrees while naming its step.
+func TestWhoIsOffNamesASteppedExporterApartFromThoseThatAgree(t *testing.T) {
+	exps := []report.Exporter{
+		{Exporter: "10.103.0.168", Domain: 310, Side: "pre", Packets: 90, HasExportLag: true, ExportLagMedian: -650.393, ExportLagMin: -650.489, ExportLagMax: -650.29},
+		{Exporter: "10.103.0.169", Domain: 320, Side: "post", Packets: 90, HasExportLag: true, ExportLagMedian: -387.112, ExportLagMin: -2387.129, ExportLagMax: -386.931},
+	}
+	want := "Export clock check (header export time - capture time, median per exporter and domain; 1 s header resolution): " +
+		"10.103.0.169/320: lags range from -2.387 s to -0.387 s, more than the 1 s header resolution explains: the exporter's clock stepped, or its exports stalled, during the capture. " +
+		"Agree with the collector: 10.103.0.168/310."
+	if got := whoIsOff(exps); got != want {
+		t.Errorf("whoIsOff =\n%q\nwant\n%q", got, want)
+	}
+	exps[1].ExportLagMin = -650 // no spread: both agree
+	if got := whoIsOff(exps); !strings.HasSuffix(got, "every exporter agrees with the collector's clock within the header's resolution, so this check cannot say which exporter is off.") {
+		t.Errorf("whoIsOff without a step = %q, want every exporter agreeing", got)
+	}
+}

@@ -2,6 +2,7 @@ package match
 
 import (
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"time"
@@ -14,13 +15,14 @@ type sample struct{ t, d int64 }
 // combo is what the estimate learns about one (pre exporter domain, post
 // exporter domain) pair.
 type combo struct {
-	hist   []float64 // weighted histogram of candidate differences
-	total  float64   // its total weight
-	peak   float64   // weight of the densest run of bins
-	mode   int64     // centre of that run
-	unique []sample  // differences of pre records with exactly one candidate
-	few    []int64   // differences of pre records with one or two candidates
-	kept   bool      // its candidates take part in the pairing
+	hist   []float64   // weighted histogram of candidate differences
+	total  float64     // its total weight
+	scan   coincidence // the run of its histogram least likely by chance (see scanRuns)
+	run    coincidence // the narrowest run that stands out (else scan): it gives the mode
+	mode   int64       // centre of run (the median of the differences near it refines it: see estimate)
+	unique []sample    // differences of pre records with exactly one candidate
+	few    []int64     // differences of pre records with one or two candidates
+	kept   bool        // its candidates take part in the pairing
 	ref    reference
 	n      int // candidate differences seen
 	// From the unambiguous keys' differences around the reference (see
@@ -146,31 +148,41 @@ func (m *matcher) estimate(res *Result) {
 	if samples == 0 {
 		return
 	}
-	// Mode of each exporter pair: the densest run of wb bins, wb covering
-	// the pair's quantum.
+	// Mode of each exporter pair: the run of bins least likely to hold
+	// its weight by chance (see scanRuns), from runs covering the pair's
+	// quantum up to a quarter of the window.
 	wbOf := func(ci int) int { return min(max(1, int((m.comboQuantum(ci)+bw-1)/bw)), nb) }
 	active, maxPeak := 0, 0.0
+	var cum []float64
 	for ci := range m.combos {
 		c := &m.combos[ci]
 		if c.hist == nil {
 			continue
 		}
 		active++
-		c.peak, c.mode = densest(c.hist, wbOf(ci), bw, m.win)
-		maxPeak = max(maxPeak, c.peak)
+		if cum == nil {
+			cum = make([]float64, nb+1)
+		}
+		c.scan, c.run = scanRuns(c.hist, cum, c.total, wbOf(ci), bw, m.win)
+		c.mode = c.run.mode
+		maxPeak = max(maxPeak, c.scan.peak)
 	}
-	// Which exporter pairs share sessions: with several, those whose peak
-	// stands out (at least 5 % of the strongest pair's, and 5 times what
-	// differences spread evenly over the window would put there).
-	// Candidates between other exporter pairs are coincidences of keys.
+	// Which exporter pairs share sessions: with several, those whose run
+	// stands out, that is, would hold its weight by chance with odds
+	// below sharedOdds were their differences coincidences of keys spread
+	// evenly over the window, and holds at least 5 % of the strongest
+	// pair's. Both compare the data with what chance gives over the same
+	// window, so the decision does not hinge on the window's width, as
+	// an absolute weight would (weights thin as the window widens and
+	// keys gain candidates). Candidates between other exporter pairs are
+	// coincidences of keys.
 	kept, ignored := 0, 0
 	for ci := range m.combos {
 		c := &m.combos[ci]
 		if c.hist == nil {
 			continue
 		}
-		uniform := c.total * float64(wbOf(ci)) / float64(nb)
-		c.kept = active == 1 || (c.peak >= 0.05*maxPeak && c.peak >= 5*uniform && c.peak >= 2)
+		c.kept = active == 1 || (c.scan.logP < math.Log(sharedOdds) && c.scan.peak >= 0.05*maxPeak)
 		if c.kept {
 			kept++
 		} else {
@@ -184,8 +196,9 @@ func (m *matcher) estimate(res *Result) {
 		ignored = 0
 	}
 	// A pre exporter domain none of whose pairs stands out keeps its
-	// strongest one: its sessions must leave somewhere (a weak mode is
-	// what coarse start times and popular keys give).
+	// likeliest one if chance explains it with odds below fallbackOdds: its
+	// sessions must leave somewhere (a weak mode is what coarse start
+	// times and popular keys give).
 	if m.eds != nil {
 		n := len(m.eds)
 		for a := 0; a < n; a++ {
@@ -196,11 +209,11 @@ func (m *matcher) estimate(res *Result) {
 					continue
 				}
 				has = has || c.kept
-				if best < 0 || c.peak > m.combos[best].peak {
+				if best < 0 || c.scan.logP < m.combos[best].scan.logP {
 					best = a*n + b
 				}
 			}
-			if !has && best >= 0 && m.combos[best].peak >= 2 {
+			if !has && best >= 0 && m.combos[best].scan.logP < math.Log(fallbackOdds) {
 				m.combos[best].kept = true
 				ignored -= m.combos[best].n
 			}
@@ -210,7 +223,9 @@ func (m *matcher) estimate(res *Result) {
 	// the radius of the mode. The records with few candidates usually
 	// suffice (and save a pass over the index); popular keys are walked
 	// again only when they do not.
-	radiusOf := func(ci int) int64 { return max(2*m.comboQuantum(ci), 20*int64(time.Millisecond)) }
+	radiusOf := func(ci int) int64 {
+		return max(2*m.comboQuantum(ci), 20*int64(time.Millisecond), m.combos[ci].run.width/2)
+	}
 	near := make([][]int64, ncombo)
 	again := false
 	for ci := range m.combos {
@@ -280,7 +295,7 @@ func (m *matcher) estimate(res *Result) {
 			continue
 		}
 		res.LocalBuckets += len(c.ref.t)
-		if best < 0 || c.peak > m.combos[best].peak {
+		if best < 0 || c.scan.peak > m.combos[best].scan.peak {
 			best = ci
 		}
 		if m.eds != nil {
@@ -290,7 +305,10 @@ func (m *matcher) estimate(res *Result) {
 		}
 		res.Notes = append(res.Notes, fmt.Sprintf("pairing reference offset %s s for %s, from %s (%d near the mode)",
 			signedSeconds(global), label, plural(c.n, "candidate difference", "candidate differences"), len(near[ci])))
-		if abs64(global) > m.win*3/4 {
+		// Pairs lie within the precision and jitter of the offset (a
+		// second or so at worst): a margin of a quarter of the window,
+		// at most 5 s, leaves room for them.
+		if abs64(global) > m.win-min(m.win/4, 5*int64(time.Second)) {
 			res.Notes = append(res.Notes, fmt.Sprintf("the offset of %s (%s s) is close to the window (%v): pairs beyond it are lost; widen --window",
 				label, signedSeconds(global), time.Duration(m.win)))
 		}
@@ -323,8 +341,10 @@ func (m *matcher) estimate(res *Result) {
 const (
 	// minSpreadKeys is the fewest unambiguous keys from which the spread of
 	// an exporter pair's differences is measured; with fewer, candidates
-	// tie within the quantum and no gate applies.
-	minSpreadKeys = 20
+	// tie within the quantum and no gate applies. Five suffice: the gate
+	// lies at ten times their spread, 250 ms at least, and their median
+	// deviation holds while two of them are coincidences.
+	minSpreadKeys = 5
 	// gateFloor and gateSigmas: a first segment's candidate further than
 	// quantum + max(gateFloor, gateSigmas * spread) from the reference is
 	// not taken. The records of one session disagree by the clocks'
@@ -372,23 +392,6 @@ func plural(n int, one, many string) string {
 	return fmt.Sprintf("%d %s", n, many)
 }
 
-// densest returns the weight of the densest run of wb bins of hist and the
-// centre of that run as a difference in ns.
-func densest(hist []float64, wb int, bw, win int64) (peak float64, mode int64) {
-	sum := 0.0
-	for i := 0; i < wb; i++ {
-		sum += hist[i]
-	}
-	best, bestAt := sum, 0
-	for i := wb; i < len(hist); i++ {
-		sum += hist[i] - hist[i-wb]
-		if sum > best+1e-9 {
-			best, bestAt = sum, i-wb+1
-		}
-	}
-	return best, int64(bestAt)*bw - win + int64(wb)*bw/2
-}
-
 func compareI64(a, b int64) int {
 	switch {
 	case a < b:
@@ -409,4 +412,86 @@ func medianInt(xs []int64) int64 {
 	}
 	a, b := xs[n/2-1], xs[n/2]
 	return a + (b-a)/2
+}
+
+// Odds of chance below which an exporter pair's candidate differences
+// show a common offset (see scanRuns): sharedOdds when several exporter
+// pairs compete, fallbackOdds for the likeliest pair of a pre exporter
+// domain none of whose pairs reaches sharedOdds. Pairs that share sessions
+// lie far below (e^-14 with half a dozen keys in the analysts' export,
+// e^-70 and beyond in the generated scenarios), coincidences of keys near
+// 1 (e^-0.7 at most across the scenarios' exporter pairs that share none).
+const (
+	sharedOdds   = 1e-4
+	fallbackOdds = 1e-2
+)
+
+// coincidence is a run of bins of an exporter pair's histogram.
+type coincidence struct {
+	peak  float64 // weight of the run
+	mode  int64   // its centre, ns
+	width int64   // its width, ns
+	logP  float64 // natural log of the odds of such a run anywhere in the window, were the differences uniform
+}
+
+// scanRuns finds, for runs of wb0, 2*wb0, 4*wb0 ... bins (up to a quarter of
+// the histogram), the densest run of each width, and returns the one least
+// likely by chance (best) and the narrowest whose odds are below sharedOdds
+// (narrow; the run of wb0 bins when none is, as with one exporter pair and
+// little data: the densest spot at the precision). Candidate differences spread evenly over the
+// window put total*wb/nb into a run of wb bins on average, and the odds
+// that some run of the nb/wb holds peak or more are about nb/wb times the
+// Poisson tail at peak. Fractional weights (a record's one split over its
+// candidates) vary less than whole counts, so the Poisson tail is a
+// conservative stand-in for them. Narrow runs find a tight offset (jitter
+// of milliseconds), wide ones an offset that wanders (drift, exporters
+// whose start times lag by up to a second); both are judged against the
+// same chance, whatever the window's width.
+func scanRuns(hist, cum []float64, total float64, wb0 int, bw, win int64) (best, narrow coincidence) {
+	nb := len(hist)
+	cum = cum[:nb+1] // scratch space, reused across exporter pairs
+	cum[0] = 0
+	for i, h := range hist {
+		cum[i+1] = cum[i] + h
+	}
+	best.logP = math.Inf(1)
+	found := false
+	for wb := min(max(1, wb0), nb); ; wb = min(2*wb, nb) {
+		peak, at := 0.0, 0
+		for i := 0; i+wb <= nb; i++ {
+			if s := cum[i+wb] - cum[i]; s > peak+1e-9 {
+				peak, at = s, i
+			}
+		}
+		lam := total * float64(wb) / float64(nb)
+		r := coincidence{peak: peak, mode: int64(at)*bw - win + int64(wb)*bw/2, width: int64(wb) * bw,
+			logP: poissonTailLog(peak, lam) + math.Log(float64(nb)/float64(wb))}
+		if r.logP < best.logP {
+			best = r
+		}
+		if wb == min(max(1, wb0), nb) || !found && r.logP < math.Log(sharedOdds) {
+			narrow, found = r, r.logP < math.Log(sharedOdds)
+		}
+		if wb >= nb/4 || wb == nb {
+			break
+		}
+	}
+	return best, narrow
+}
+
+// poissonTailLog approximates the natural log of P(X >= k) for X Poisson
+// with mean lam (k real): the first term of the tail's series, with the
+// geometric bound on the rest; within a few percent when lam is well below
+// k, and 0 (certain) when k <= lam.
+func poissonTailLog(k, lam float64) float64 {
+	switch {
+	case k <= 0:
+		return 0
+	case lam <= 0:
+		return math.Inf(-1)
+	case k <= lam:
+		return 0
+	}
+	lg, _ := math.Lgamma(k + 1)
+	return min(0, k*math.Log(lam)-lam-lg-math.Log(1-lam/(k+1)))
 }

@@ -2,7 +2,9 @@ package match
 
 import (
 	"fmt"
+	"maps"
 	"net/netip"
+	"strings"
 	"testing"
 
 	"netflowtimedifference/internal/flow"
@@ -78,5 +80,72 @@ func TestRunMarksContinuationRecords(t *testing.T) {
 	want := "[{0 2 1 false false 1000000 -1} {1 3 1 true false 640000000 -1}]"
 	if got != want {
 		t.Errorf("pairs = %s, want %s: the first segments 1 ms apart, the continuations 640 ms apart and marked", got, want)
+	}
+}
+
+// TestRunPairsTheTailOfASessionWhosePostHeadWasLost checks the gate's
+// exception for a session split on both sides whose first post segment was
+// lost with its export packet (the one-sided-drops scenario's frame 91/92
+// pair): the post record of the second segment then looks like a first
+// segment, and its start (the post exporter's split, 29.737 s into the
+// session by the true clock, +40 ms offset) differs from the pre
+// continuation's (30.001 s) by -224 ms, 264 ms from the offset: beyond the
+// gate of 252 ms (2 ms precision + 250 ms). Both segments end with the
+// session, so their ends agree at the offset: they pair. When the ends do
+// not agree, the gate holds.
+func TestRunPairsTheTailOfASessionWhosePostHeadWasLost(t *testing.T) {
+	withEnd := func(rec flow.Record, endMs float64) flow.Record {
+		rec.End, rec.HasEnd = base.Add(msDur(endMs)), true
+		return rec
+	}
+	for _, tc := range []struct {
+		name       string
+		postEndMs  float64
+		pairs      string
+		unmatched  map[int32]string
+		unmatchedQ string
+	}{
+		{name: "the ends agree at the offset: the tail pairs as a continuation", postEndMs: 45040,
+			pairs:     "{51 52 1 true false -224000000 -1}",
+			unmatched: map[int32]string{50: "no candidate within the window (nearest at +29.777 s)"}},
+		{name: "the ends disagree by 2 s: not the same session", postEndMs: 47040,
+			unmatched: map[int32]string{50: "no candidate within the window (nearest at +29.777 s)",
+				51: "no candidate near the exporter pair's offset (the closest candidate, at -0.224 s, lies 0.264 s from the offset of +0.04 s; pairs lie within ±0.252 s of it: not the same session)"},
+			unmatchedQ: "no candidate near the exporter pair's offset (the closest candidate, at -0.224 s, lies 0.264 s from the offset of +0.04 s; pairs lie within ±0.252 s of it: not the same session)"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			recs := anchors(25, 100000, 40) // records 0..49: the offset +40 ms and the gate
+			recs = append(recs,
+				withEnd(pre("192.0.2.20", 80, 0, "http", 7), 30000),     // 50: first segment, its partner lost
+				withEnd(pre("192.0.2.20", 80, 30001, "http", 4), 45000), // 51: continues it
+				withEnd(post("192.0.2.20", 80, 29777, "http", 4), tc.postEndMs),
+			)
+			res, err := Run(recs, Config{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var tail []string
+			for _, p := range res.Pairs {
+				if p.Pre >= 50 {
+					tail = append(tail, fmt.Sprint(p))
+				}
+			}
+			if got := strings.Join(tail, " "); got != tc.pairs {
+				t.Errorf("pairs of the session: %q, want %q", got, tc.pairs)
+			}
+			if len(res.Pairs) != 25+len(tail) {
+				t.Errorf("%d pairs, want the 25 anchors and the session's %d", len(res.Pairs), len(tail))
+			}
+			got := map[int32]string{}
+			for _, u := range res.UnmatchedPre {
+				got[u.Index] = u.Reason()
+			}
+			if !maps.Equal(got, tc.unmatched) {
+				t.Errorf("unmatched pre %v, want %v", got, tc.unmatched)
+			}
+			if tc.unmatchedQ == "" && len(res.UnmatchedPost) != 0 || tc.unmatchedQ != "" && (len(res.UnmatchedPost) != 1 || res.UnmatchedPost[0].Reason() != tc.unmatchedQ) {
+				t.Errorf("unmatched post %+v, want %q", res.UnmatchedPost, tc.unmatchedQ)
+			}
+		})
 	}
 }

@@ -2,6 +2,7 @@ package match
 
 import (
 	"encoding/binary"
+	"errors"
 	"math"
 	"net/netip"
 	"testing"
@@ -54,12 +55,34 @@ func FuzzRun(f *testing.F) {
 	f.Add([]byte("\x00\x01\x01\x00\x01\x01\x01\x02\x10\x00\x00\x00\x01\x01\x01\x00\x01\x01\x01\x02\x12\x00\x00\x00"))
 	f.Add([]byte("\x00\x01\x01\x08\x01\x01\x01\x00\xff\xff\xff\xff\x01\x01\x01\x08\x01\x01\x01\x01\xff\xff\xff\xff"))
 	f.Add(make([]byte, 120))
+	// Inputs with bytes left over after the last record take their window
+	// from the last byte, from one nanosecond to beyond MaxWindow.
+	f.Add([]byte("\x00\x01\x01\x00\x01\x01\x01\x00\xff\xff\xff\xff\x01\x01\x01\x00\x01\x01\x01\x01\xff\xff\xff\xff\x06"))
+	f.Add([]byte("\x00\x01\x01\x00\x01\x01\x01\x02\x10\x00\x00\x00\x01\x01\x01\x00\x01\x01\x01\x02\x12\x00\x00\x00\x07"))
+	f.Add([]byte("\x00\x01\x01\x00\x01\x01\x01\x02\x10\x00\x00\x00\x01\x01\x01\x00\x01\x01\x01\x02\x12\x00\x00\x00\x08"))
+	windows := []time.Duration{1, time.Millisecond, 3 * time.Second, 3*time.Hour + 6*time.Second, 1_281_000 * time.Hour,
+		2_500_000 * time.Hour, MaxWindow, MaxWindow + 1, math.MaxInt64}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		recs := recordsFrom(b)
+		win := time.Duration(len(b)%3+1) * 3 * time.Second
+		if len(b)%12 != 0 {
+			win = windows[int(b[len(b)-1])%len(windows)]
+		}
 		for _, all := range []bool{false, true} {
-			res, err := Run(recs, Config{AllPairs: all, Window: time.Duration(len(b)%3+1) * 3 * time.Second})
+			res, err := Run(recs, Config{AllPairs: all, Window: win})
+			var ce *ConfigError
+			if win > MaxWindow {
+				if !errors.As(err, &ce) {
+					t.Fatalf("window %v beyond MaxWindow: error %v, want a ConfigError", win, err)
+				}
+				return
+			}
 			if err != nil {
-				return // no records on a side: a SideError
+				var se *SideError
+				if !errors.As(err, &se) {
+					t.Fatalf("window %v: error %v, want only a SideError (no records on a side)", win, err)
+				}
+				return
 			}
 			if all {
 				continue

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"encoding/binary"
 	"fmt"
+	"math"
 	"slices"
 	"time"
 
@@ -113,6 +114,9 @@ type matcher struct {
 func Run(recs []flow.Record, cfg Config) (*Result, error) {
 	if len(recs) > 1<<31-1 {
 		return nil, fmt.Errorf("too many records (%d)", len(recs))
+	}
+	if err := cfg.check(); err != nil {
+		return nil, err
 	}
 	sides, nPre, nPost, err := selectSides(recs, cfg)
 	if err != nil {
@@ -405,11 +409,47 @@ func (m *matcher) setUsed(rec int32)     { m.used[rec>>6] |= 1 << (rec & 63) }
 
 func compatible(a, b uint32) bool { return a == 0 || b == 0 || a == b }
 
-// window returns the range of es (sorted by t) with t in [t0-win, t0+win].
+// window returns the range of es (sorted by t) with t in [t0-win, t0+win],
+// the bounds saturating at the ends of the int64 range (a start time near
+// them is corrupt, not a reason to wrap around).
 func (m *matcher) window(es []entry, t0 int64) (lo, hi int) {
-	lo = lowerBound(es, t0-m.win)
+	lo = lowerBound(es, addSat(t0, -m.win))
+	if t0 > math.MaxInt64-m.win-1 {
+		return lo, len(es)
+	}
 	hi = lo + lowerBound(es[lo:], t0+m.win+1)
 	return lo, hi
+}
+
+// inWindow reports whether a and b lie within the window of each other
+// (without overflow: a and b may be anywhere in the int64 range).
+func (m *matcher) inWindow(a, b int64) bool {
+	d := subSat(a, b)
+	return d >= -m.win && d <= m.win
+}
+
+// subSat returns a-b, saturating at the ends of the int64 range.
+func subSat(a, b int64) int64 {
+	s := a - b
+	switch {
+	case b < 0 && s < a:
+		return math.MaxInt64
+	case b > 0 && s > a:
+		return math.MinInt64
+	}
+	return s
+}
+
+// addSat returns a+b, saturating at the ends of the int64 range.
+func addSat(a, b int64) int64 {
+	s := a + b
+	switch {
+	case b > 0 && s < a:
+		return math.MaxInt64
+	case b < 0 && s > a:
+		return math.MinInt64
+	}
+	return s
 }
 
 // lowerBound returns the first position with t >= x.
@@ -448,7 +488,7 @@ func nearest(es []entry, lo, hi int, target int64, app uint32, skip int) int {
 	i, j := p-1, p
 	for i >= lo || j < hi {
 		var c int
-		if j >= hi || (i >= lo && target-es[i].t <= es[j].t-target) {
+		if j >= hi || (i >= lo && subSat(target, es[i].t) <= subSat(es[j].t, target)) {
 			c = i
 			i--
 		} else {

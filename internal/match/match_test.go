@@ -3,6 +3,7 @@ package match
 import (
 	"errors"
 	"fmt"
+	"math"
 	"net/netip"
 	"slices"
 	"strings"
@@ -437,5 +438,117 @@ func TestRunPairsRecordsWithoutServerPortsEitherWay(t *testing.T) {
 	}
 	if len(res.UnmatchedPre)+len(res.UnmatchedPost) != 0 {
 		t.Errorf("unmatched %v %v, want none", res.UnmatchedPre, res.UnmatchedPost)
+	}
+}
+
+// TestRunWindowLimits checks the ends of the window's range: beyond
+// MaxWindow Run refuses the configuration (a usage error, exit code 2)
+// instead of overflowing start ± window or the histogram's size; at
+// MaxWindow it pairs a session 100 h apart; and records at the very ends
+// of the int64 nanosecond range pair among themselves, their window
+// saturating instead of wrapping around.
+func TestRunWindowLimits(t *testing.T) {
+	t.Run("a window beyond a week is refused with exit code 2", func(t *testing.T) {
+		recs := []flow.Record{pre("8.8.4.4", 443, 0, "google", 10), post("8.8.4.4", 443, 12.5, "google", 10)}
+		for _, w := range []time.Duration{MaxWindow + 1, 1_281_000 * time.Hour, 2_500_000 * time.Hour, 1<<63 - 1} {
+			res, err := Run(recs, Config{Window: w})
+			var ce *ConfigError
+			if !errors.As(err, &ce) || res != nil {
+				t.Fatalf("window %v: result %v, error %v; want no result and a ConfigError", w, res, err)
+			}
+			if ce.ExitCode() != 2 || !strings.Contains(ce.Error(), "beyond the largest supported window, 168h0m0s") {
+				t.Errorf("window %v: %q (exit %d), want the largest window named and exit code 2", w, ce.Error(), ce.ExitCode())
+			}
+		}
+	})
+	t.Run("a window of a week pairs a session whose post record starts 100 h later", func(t *testing.T) {
+		recs := []flow.Record{pre("8.8.4.4", 443, 0, "google", 10), post("8.8.4.4", 443, 100*3600e3+12.5, "google", 10)}
+		res, err := Run(recs, Config{Window: MaxWindow})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(res.Pairs) != 1 || res.Pairs[0].DeltaNs != int64(100*time.Hour+12500*time.Microsecond) {
+			t.Fatalf("pairs %+v, want one with the difference 100 h 12.5 ms", res.Pairs)
+		}
+	})
+	t.Run("records at the ends of the int64 range pair with their neighbours, not across the range", func(t *testing.T) {
+		at := func(r flow.Record, ns int64) flow.Record { r.Start = flow.Instant(ns); return r }
+		const maxI, minI = 1<<63 - 1, -1 << 63
+		recs := []flow.Record{
+			at(pre("8.8.4.4", 443, 0, "google", 10), maxI-int64(time.Second)),
+			at(post("8.8.4.4", 443, 0, "google", 10), maxI),
+			at(pre("8.8.8.8", 443, 0, "google", 10), minI),
+			at(post("8.8.8.8", 443, 0, "google", 10), minI+int64(time.Second)),
+			at(pre("1.1.1.1", 443, 0, "dns", 10), minI),
+			at(post("1.1.1.1", 443, 0, "dns", 10), maxI),
+		}
+		for _, w := range []time.Duration{DefaultWindow, MaxWindow} {
+			res, err := Run(recs, Config{Window: w})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := pairSet(res)
+			if len(got) != 2 || !got[[2]int32{0, 1}] || !got[[2]int32{2, 3}] {
+				t.Errorf("window %v: pairs %v, want 0->1 and 2->3", w, res.Pairs)
+			}
+			if len(res.UnmatchedPre) != 1 || res.UnmatchedPre[0].Index != 4 || res.UnmatchedPre[0].NearestNs != maxI {
+				t.Errorf("window %v: unmatched pre %+v, want record 4 with its nearest at +max (saturated, not wrapped to negative)", w, res.UnmatchedPre)
+			}
+		}
+	})
+}
+
+// TestPoissonTailLogIsCloseToTheExactTail compares the approximation with
+// the exact tail, the sum of e^-lam lam^i / i! from i = k up (summed from k
+// on: one minus the terms below k cancels to nothing for small tails), for
+// whole k where the approximation is used (lam well below k): within 2 %.
+func TestPoissonTailLogIsCloseToTheExactTail(t *testing.T) {
+	for _, c := range []struct{ k, lam float64 }{{1, 0.001}, {2, 0.1}, {3, 0.5}, {5, 0.19}, {6, 1}, {8, 0.03}} {
+		term := math.Exp(-c.lam)
+		for i := 1; i <= int(c.k); i++ {
+			term *= c.lam / float64(i)
+		}
+		exact := 0.0
+		for i := int(c.k); i < int(c.k)+60; i++ {
+			exact += term
+			term *= c.lam / float64(i+1)
+		}
+		if got := math.Exp(poissonTailLog(c.k, c.lam)); math.Abs(got/exact-1) > 0.02 {
+			t.Errorf("P(X >= %v), mean %v: %.6g, exact %.6g", c.k, c.lam, got, exact)
+		}
+	}
+	if got := poissonTailLog(2, 3); got != 0 {
+		t.Errorf("P(X >= 2), mean 3: log %v, want 0 (no evidence: the mean exceeds the count)", got)
+	}
+}
+
+// TestRunGatesFromFiveUnambiguousKeys checks that the plausibility gate
+// applies from 5 unambiguous keys (it needed 20, so small inputs such as
+// the analysts' export, with half a dozen per exporter pair, took any
+// candidate in the window: at --window 79s a same-probe pair 29.7 s apart).
+// Four sessions agree at +40 ms; a fifth pre record whose partner is
+// missing has one same-key candidate 3 s later (an unambiguous key too, the
+// fifth): 2.96 s from the offset, beyond the gate of 2 ms + 250 ms. With
+// three agreeing sessions (four unambiguous keys) there is no gate and it
+// pairs.
+func TestRunGatesFromFiveUnambiguousKeys(t *testing.T) {
+	for _, n := range []int{3, 4} {
+		recs := anchors(n, 100000, 40)
+		recs = append(recs, pre("192.0.2.9", 443, 0, "https", 7), post("192.0.2.9", 443, 3000, "https", 9))
+		res, err := Run(recs, Config{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		lone := int32(2 * n)
+		paired := pairSet(res)[[2]int32{lone, lone + 1}]
+		switch keys := n + 1; {
+		case keys < 5 && !paired:
+			t.Errorf("%d unambiguous keys: the record 3 s off did not pair (no gate below 5 keys); unmatched %+v", keys, res.UnmatchedPre)
+		case keys >= 5:
+			want := "no candidate near the exporter pair's offset (the closest candidate, at +3 s, lies 2.96 s from the offset of +0.04 s; pairs lie within ±0.252 s of it: not the same session)"
+			if paired || len(res.UnmatchedPre) != 1 || res.UnmatchedPre[0].Reason() != want {
+				t.Errorf("%d unambiguous keys: pairs %v, unmatched %+v; want record %d unmatched: %s", keys, res.Pairs, res.UnmatchedPre, lone, want)
+			}
+		}
 	}
 }

@@ -2,6 +2,7 @@ package match
 
 import (
 	"cmp"
+	"math"
 	"slices"
 	"time"
 )
@@ -64,8 +65,8 @@ func (m *matcher) pairAll() {
 		}
 		pb, qb = int(m.pre.off[g]), int(m.post.off[g])
 		if len(P) == 1 && len(Q) == 1 {
-			if abs64(Q[0].t-P[0].t) <= m.win && compatible(P[0].app, Q[0].app) && m.kept(P[0].ed(), Q[0].ed()) &&
-				!m.isUsed(P[0].rec) && !m.isUsed(Q[0].rec) && m.plausible(&P[0], m.preCont[pb], &Q[0], m.postCont[qb]) {
+			if m.inWindow(Q[0].t, P[0].t) && compatible(P[0].app, Q[0].app) && m.kept(P[0].ed(), Q[0].ed()) &&
+				!m.isUsed(P[0].rec) && !m.isUsed(Q[0].rec) && m.plausible(pb, &P[0], &Q[0], m.postCont[qb]) {
 				m.preMatch[pb] = int32(qb)
 				m.setUsed(P[0].rec)
 				m.setUsed(Q[0].rec)
@@ -135,7 +136,7 @@ func (m *matcher) chain(P, Q []entry, pb, qb, i int) int {
 	}
 	c := int(q) - qb
 	p := &P[i]
-	if m.isUsed(Q[c].rec) || abs64(Q[c].t-p.t) > m.win || !compatible(p.app, Q[c].app) || !m.kept(p.ed(), Q[c].ed()) {
+	if m.isUsed(Q[c].rec) || !m.inWindow(Q[c].t, p.t) || !compatible(p.app, Q[c].app) || !m.kept(p.ed(), Q[c].ed()) {
 		return -1
 	}
 	return c
@@ -167,7 +168,7 @@ func (m *matcher) edgesOf(edges []edge, i int32, p *entry, Q []entry, qb, pb int
 	a := p.ed()
 	for _, b := range m.targets[a] {
 		cb := &m.combos[m.comboOf(a, b)]
-		target := p.t + cb.ref.at(p.t)
+		target := addSat(p.t, cb.ref.at(p.t))
 		pos := lo + lowerBound(Q[lo:hi], target)
 		x, y := pos-1, pos
 		n := 0
@@ -190,7 +191,7 @@ func (m *matcher) edgesOf(edges []edge, i int32, p *entry, Q []entry, qb, pb int
 			}
 			cost := abs64(q.t - target)
 			qcont := m.postCont[qb+c]
-			if cb.gate > 0 && cost > cb.gate && !(pcont && qcont) {
+			if cb.gate > 0 && cost > cb.gate && !(pcont && qcont) && !m.brokenChainTail(pb+int(i), p, q, qcont, cb) {
 				continue // implausible: see plausibility
 			}
 			edges = append(edges, edge{key: edgeKey(cost, cb.tie, p.counters() != q.counters(), pcont != qcont), p: i, q: int32(c)})
@@ -200,18 +201,48 @@ func (m *matcher) edgesOf(edges []edge, i int32, p *entry, Q []entry, qb, pb int
 	return edges, full
 }
 
-// plausible reports whether pre entry p and post entry q lie close enough
-// to their exporter pair's offset to be one session's records (see
-// combo.plausibility). Two continuations are always plausible: their starts
-// follow the exporters' schedules. A continuation and a first segment are
-// held to the gate like two first segments: a session split on one side
-// only is rare, another session of a popular key is not.
-func (m *matcher) plausible(p *entry, pcont bool, q *entry, qcont bool) bool {
+// plausible reports whether pre entry p (position pi in the pre index)
+// and post entry q lie close enough to their exporter pair's offset to be
+// one session's records (see combo.plausibility). Two continuations are
+// always plausible: their starts follow the exporters' schedules. A
+// continuation and a first segment are held to the gate like two first
+// segments (a session split on one side only is rare, another session of a
+// popular key is not), unless brokenChainTail spares them.
+func (m *matcher) plausible(pi int, p, q *entry, qcont bool) bool {
+	pcont := m.preCont[pi]
 	if pcont && qcont {
 		return true
 	}
 	c := &m.combos[m.comboOf(p.ed(), q.ed())]
-	return c.gate == 0 || abs64(q.t-p.t-c.ref.at(p.t)) <= c.gate
+	return c.gate == 0 || abs64(q.t-p.t-c.ref.at(p.t)) <= c.gate || m.brokenChainTail(pi, p, q, qcont, c)
+}
+
+// brokenChainTail reports whether pre entry p (position pi), a
+// continuation whose predecessor found no partner, and post entry q, which
+// looks like a first segment, end within the gate of their exporter pair's
+// offset: the tail of one session whose post side lost its earlier segment
+// with a dropped export packet. Nothing on the post side then shows that
+// q's start is a split point on its exporter's schedule, so the two starts
+// differ by the exporters' schedules, not by the clocks, and the gate on
+// starts does not apply. Their ends do: the last segments of one session
+// end together, at the clocks' offset. (Segments ended by a split end at
+// their exporter's scan for expired flows, often together with other
+// sessions' segments, so a first segment is never spared against a
+// continuation whose predecessor is paired, nor a first segment of the
+// pre side, whose pairing comes before the continuations'.)
+func (m *matcher) brokenChainTail(pi int, p, q *entry, qcont bool, c *combo) bool {
+	if qcont || !m.preCont[pi] {
+		return false
+	}
+	if pred := m.prePred[pi]; pred < 0 || m.preMatch[pred] >= 0 {
+		return false
+	}
+	pr, qr := &m.recs[p.rec], &m.recs[q.rec]
+	if !pr.HasEnd || !qr.HasEnd {
+		return false
+	}
+	d := subSat(int64(qr.End), int64(pr.End))
+	return d != math.MinInt64 && d != math.MaxInt64 && abs64(subSat(d, c.ref.at(p.t))) <= c.gate
 }
 
 // best returns the position in Q[lo:hi] of p's candidate closest to the
@@ -221,7 +252,7 @@ func (m *matcher) best(p *entry, Q []entry, lo, hi, skip int) (int, int64) {
 	bestPos, bestCost := -1, int64(0)
 	a := p.ed()
 	for _, b := range m.targets[a] {
-		target := p.t + m.combos[m.comboOf(a, b)].ref.at(p.t)
+		target := addSat(p.t, m.combos[m.comboOf(a, b)].ref.at(p.t))
 		pos := lo + lowerBound(Q[lo:hi], target)
 		x, y := pos-1, pos
 		for x >= lo || y < hi {
@@ -306,7 +337,7 @@ func (m *matcher) continuations(x *index) (cont []bool, pred []int32, head []boo
 	mark := func(es []entry, base, i, j int) {
 		prev := &m.recs[es[j].rec]
 		if prev.HasEnd {
-			gap := es[i].t - int64(prev.End)
+			gap := subSat(es[i].t, int64(prev.End))
 			if gap >= -int64(time.Second) && gap <= int64(contGap) {
 				cont[base+i], pred[base+i] = true, int32(base+j)
 			}
@@ -527,9 +558,15 @@ func (m *matcher) why(g, i int, e entry, O []entry, dir int64) Unmatched {
 			if !compatible(e.app, o.app) {
 				continue
 			}
-			p, q, pc, qc := &e, o, econt, m.postCont[qb+j]
-			if dir < 0 {
-				p, q, pc, qc = o, &e, m.preCont[pb+j], econt
+			// O is the other side: j indexes the post group for a pre
+			// record, the pre group for a post record.
+			var p, q *entry
+			var pi int
+			var qc bool
+			if dir > 0 {
+				p, q, pi, qc = &e, o, pb+i, m.postCont[qb+j]
+			} else {
+				p, q, pi, qc = o, &e, pb+j, econt
 			}
 			if !m.kept(p.ed(), q.ed()) {
 				if len(m.combos) > 0 && m.combos[m.comboOf(p.ed(), q.ed())].noOffset {
@@ -537,7 +574,7 @@ func (m *matcher) why(g, i int, e entry, O []entry, dir int64) Unmatched {
 				}
 				continue
 			}
-			if m.plausible(p, pc, q, qc) {
+			if m.plausible(pi, p, q, qc) {
 				u.Why = ReasonTaken
 				break
 			}
@@ -561,7 +598,10 @@ func (m *matcher) why(g, i int, e entry, O []entry, dir int64) Unmatched {
 		return u
 	}
 	u.Why = ReasonOutsideWindow
-	u.NearestNs = dir * (O[c].t - e.t)
+	u.NearestNs = subSat(O[c].t, e.t)
+	if dir < 0 {
+		u.NearestNs = subSat(e.t, O[c].t)
+	}
 	return u
 }
 

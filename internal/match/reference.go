@@ -104,8 +104,8 @@ func (m *matcher) localReference(c *combo, quantum int64) {
 		}
 		return compareI64(a.d, b.d)
 	})
-	if u[n-1].t == u[0].t {
-		return
+	if u[n-1].t == u[0].t || subSat(u[n-1].t, u[0].t) == math.MaxInt64 {
+		return // one instant, or a span beyond the int64 range (corrupt start times)
 	}
 	bs := max(minBucket, (n+maxKnots-1)/maxKnots)
 	nb := n / bs // the last block takes the remainder

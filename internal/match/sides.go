@@ -15,6 +15,12 @@ const (
 	DefaultPreDomain  uint32 = 310 // subscriber side, before NAT
 	DefaultPostDomain uint32 = 320 // Internet side, after NAT
 	DefaultWindow            = 6 * time.Second
+	// MaxWindow is the widest window Run accepts: a week. Clocks set to
+	// different time zones differ by at most 26 h (UTC-12 against UTC+14),
+	// so a week pairs any time-zone setting with room to spare; beyond it,
+	// start ± window nears the ends of the nanosecond range and the
+	// offset histogram would need more bins than memory holds.
+	MaxWindow = 7 * 24 * time.Hour
 )
 
 // Config says which records form each side and what makes two records the
@@ -27,6 +33,23 @@ type Config struct {
 	Key                         KeyFields    // 0: DefaultKey
 	Window                      time.Duration
 	AllPairs                    bool // many-to-many, as the analysts' old script
+}
+
+// ConfigError is a Config that Run refuses (a window beyond MaxWindow).
+type ConfigError struct{ Msg string }
+
+func (e *ConfigError) Error() string { return e.Msg }
+
+// ExitCode implements the interface internal/app.Code looks for: a bad
+// configuration is a usage error.
+func (e *ConfigError) ExitCode() int { return 2 }
+
+// check refuses what Run cannot honour.
+func (c Config) check() error {
+	if c.Window > MaxWindow {
+		return &ConfigError{Msg: fmt.Sprintf("window %v is beyond the largest supported window, %v (a week)", c.Window, MaxWindow)}
+	}
+	return nil
 }
 
 func (c Config) window() time.Duration {

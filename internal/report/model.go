@@ -61,7 +61,10 @@ type Clock struct {
 	Min, P5, Median, Mean, P95, Max, Stddev, MAD float64
 	WithinTolerance                              float64 // share of pairs with |delta - 0| <= tolerance, 0..1
 
-	Offset, OffsetLow, OffsetHigh float64 // robust offset estimate and its 95 % interval (ms)
+	// Offset, OffsetLow, OffsetHigh: robust offset estimate and its 95 %
+	// interval (ms); with Steps, those of the last level (since the last
+	// step: stats.Analysis.Offset), the steps giving the earlier levels.
+	Offset, OffsetLow, OffsetHigh float64
 	// OffsetInterval names the interval: "95 % interval", or with too few
 	// pairs for that level "min .. max, only 75.0 % confidence (...)";
 	// OffsetCoverage is its true coverage (0..1), OffsetIntervalReached
@@ -73,7 +76,11 @@ type Clock struct {
 	HasDrift                 bool // enough time span to estimate drift
 	Steps                    []Step
 	Uncertainty              float64 // precision limit of the pairs' start times (ms), e.g. 1000 for v9
-	QuarterHourHint          string  // non-empty when the offset is a whole number of quarter hours
+	// UncertaintyMin is the finest pair's precision limit (ms): below
+	// Uncertainty when the pairs mix encodings (exporter pairs of
+	// different precision pooled); 0 when not known.
+	UncertaintyMin  float64
+	QuarterHourHint string // non-empty when the offset is a whole number of quarter hours
 }
 
 // ClockPairs is the number of pairs the clock figures rest on.

@@ -57,7 +57,7 @@ func WriteText(ctx context.Context, w io.Writer, m *Model) error {
 	if len(m.PerPair) > 0 {
 		p("\nPer exporter pair (pre -> post)\n")
 		t = tabwriter.NewWriter(tw, 0, 4, 2, ' ', tabwriter.AlignRight)
-		fmt.Fprintf(t, "EXPORTER PAIR\tPAIRS\tCONT.\tUNM. PRE\tUNM. POST\tOFFSET ms\t95%% INTERVAL ms\tMEDIAN ms\tMAD ms\tDRIFT ppm\tSTEPS\t\n")
+		fmt.Fprintf(t, "EXPORTER PAIR\tPAIRS\tCONT.\tUNM. PRE\tUNM. POST\tOFFSET ms\t95%% INTERVAL ms\tMEDIAN ms\tMAD ms\tDRIFT ppm\tSTEPS\tPRECISION ms\t\n")
 		for i := range m.PerPair {
 			if i%256 == 0 && ctx.Err() != nil {
 				return ctx.Err()
@@ -67,8 +67,12 @@ func WriteText(ctx context.Context, w io.Writer, m *Model) error {
 			if k.HasDrift {
 				drift = fmtFloat(k.DriftPPM, 3)
 			}
-			fmt.Fprintf(t, "%s\t%d\t%d\t%d\t%d\t%s\t%s\t%s\t%s\t%s\t%d\t\n", CleanText(k.Label), k.Pairs, k.Continuations, k.UnmatchedPre, k.UnmatchedPost,
-				FormatMs(k.Offset), IntervalCell(k), FormatMs(k.Median), FormatMs(k.MAD), drift, len(k.Steps))
+			prec := "n/a"
+			if k.Uncertainty > 0 {
+				prec = "±" + FormatMs(k.Uncertainty)
+			}
+			fmt.Fprintf(t, "%s\t%d\t%d\t%d\t%d\t%s\t%s\t%s\t%s\t%s\t%d\t%s\t\n", CleanText(k.Label), k.Pairs, k.Continuations, k.UnmatchedPre, k.UnmatchedPost,
+				FormatMs(k.Offset), IntervalCell(k), FormatMs(k.Median), FormatMs(k.MAD), drift, len(k.Steps), prec)
 		}
 		_ = t.Flush()
 		for _, s := range []string{ContinuationsFootnote(m.PerPair), IntervalFootnote(m.PerPair)} {
@@ -197,12 +201,24 @@ func wrap(s, first, rest string) string {
 }
 
 // OffsetText formats the offset with its interval, e.g.
-// "5002.1 ms (95 % interval 5001.9 .. 5002.3 ms), post - pre".
+// "5002.1 ms (95 % interval 5001.9 .. 5002.3 ms), post - pre". After clock
+// steps the offset is the last level's (see Clock.Offset), and the text says
+// since when and what the levels were before: "0 ms (95 % interval 0 .. 1
+// ms) since the clock step at 2025-06-10 09:00:40.224 UTC (before it:
+// -1500 ms), post - pre".
 func OffsetText(c *Clock) string {
 	if c.Pairs == 0 || math.IsNaN(c.Offset) {
 		return "n/a (no pairs)"
 	}
-	return fmt.Sprintf("%s ms (%s %s .. %s ms), post - pre", FormatMs(c.Offset), IntervalName(c), FormatMs(c.OffsetLow), FormatMs(c.OffsetHigh))
+	s := fmt.Sprintf("%s ms (%s %s .. %s ms)", FormatMs(c.Offset), IntervalName(c), FormatMs(c.OffsetLow), FormatMs(c.OffsetHigh))
+	if n := len(c.Steps); n > 0 {
+		before := make([]string, n)
+		for i, st := range c.Steps {
+			before[i] = FormatMs(st.BeforeMs) + " ms"
+		}
+		s += fmt.Sprintf(" since the clock step at %s (before it: %s)", c.Steps[n-1].At.UTC().Format("2006-01-02 15:04:05.000 UTC"), strings.Join(before, ", then "))
+	}
+	return s + ", post - pre"
 }
 
 // IntervalName is the name of the offset's interval ("95 % interval").
@@ -272,6 +288,8 @@ func PrecisionText(c *Clock) string {
 	switch u := c.Uncertainty; {
 	case math.IsNaN(u) || u <= 0:
 		return "n/a"
+	case c.UncertaintyMin > 0 && c.UncertaintyMin < u:
+		return fmt.Sprintf("±%s ms to ±%s ms depending on exporter pair (see the per exporter pair table): pooled figures mix them", FormatMs(c.UncertaintyMin), FormatMs(u))
 	case u >= 1000:
 		return fmt.Sprintf("±%s ms: at least one side carries whole seconds (v9 header time or flowStartSeconds); differences below that are not meaningful", FormatMs(u))
 	default:

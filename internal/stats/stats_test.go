@@ -2,6 +2,7 @@ package stats
 
 import (
 	"math"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -314,6 +315,14 @@ func TestAnalyzeVerdicts(t *testing.T) {
 				return jitter(5000)(i)
 			})...), OutOfSync,
 			"out of sync for part of the capture: a clock step took the difference beyond the tolerance of ±100 ms"},
+		{"a clock 5 s behind until it is stepped right halfway is out of sync for part of the capture, not out of sync by the pooled median",
+			mk(flow.EncMilliseconds, rep(200, func(i int) float64 {
+				if i < 120 {
+					return jitter(-5000)(i)
+				}
+				return jitter(0)(i)
+			})...), OutOfSync,
+			"out of sync for part of the capture: a clock step took the difference beyond the tolerance of ±100 ms"},
 		{"67 pairs at 0 ms and 2 at 949 ms are in sync", mk(flow.EncMilliseconds, append(rep(67, func(int) float64 { return 0 }), 949, 949)...), InSync,
 			"in sync: the clock offset (-1 ms to +1 ms) lies within the tolerance of ±100 ms"},
 		{"continuation pairs are left out of the verdict", func() []Sample {
@@ -332,6 +341,53 @@ func TestAnalyzeVerdicts(t *testing.T) {
 			}
 		})
 	}
+	t.Run("pairs of different precision say so and give no pooled clock range", func(t *testing.T) {
+		// 25 pairs with a whole-second pre side at +752 ms and 25 with
+		// millisecond sides at +250 ms, as two probes of time-variants: the
+		// coarsest side's 1 s allowance applied to their pooled median would
+		// give a clock range that holds for neither.
+		s := append(mk(flow.EncMilliseconds, rep(25, jitter(250))...), mk(flow.EncMilliseconds, rep(25, jitter(752))...)...)
+		for i := 25; i < 50; i++ {
+			s[i].PreEnc = flow.EncSeconds
+		}
+		a := Analyze(s, Options{})
+		if a.PrecisionMs != 1000 || a.PrecisionMinMs != 1 {
+			t.Errorf("precision %v .. %v ms, want 1 .. 1000", a.PrecisionMinMs, a.PrecisionMs)
+		}
+		all := strings.Join(a.Verdict.Reasons, "\n")
+		if want := "the start times are exact to between 1 ms and 1 s, depending on the pair (encodings differ: each exporter pair has its own precision)"; !strings.Contains(all, want) {
+			t.Errorf("reasons %q lack %q", all, want)
+		}
+		if strings.Contains(all, "allowing for the precision") {
+			t.Errorf("reasons give a pooled clock range: %q", all)
+		}
+	})
+	t.Run("after a clock step the offset is the last level's and each level has its own interval", func(t *testing.T) {
+		// 120 pairs at 0 ms, then 80 at 5 s, each level with jitter -2 .. +2
+		// ms (equally often): the median of each is its level; the order
+		// statistics of the 95 % interval of 120 values (ranks about 49 ..
+		// 72) are all 0, those of 80 values (ranks 31 .. 50) 4999 and 5001.
+		a := Analyze(mk(flow.EncMilliseconds, rep(200, func(i int) float64 {
+			if i < 120 {
+				return jitter(0)(i)
+			}
+			return jitter(5000)(i)
+		})...), Options{})
+		if len(a.Segments) != 2 || a.Segments[0].N != 120 || a.Segments[1].N != 80 || a.Segments[1].FromNs != t0+120e9 ||
+			a.Segments[0].Offset.Estimate != 0 || a.Segments[1].Offset.Estimate != 5000 {
+			t.Fatalf("segments %+v, want 120 pairs at 0 ms, then from the 121st 80 at 5000 ms", a.Segments)
+		}
+		if a.Offset != a.Segments[1].Offset || a.Offset.Low != 4999 || a.Offset.High != 5001 {
+			t.Errorf("offset %+v, want the last level's, 5000 ms in 4999 .. 5001", a.Offset)
+		}
+		want := "200 pairs; the post side's start times differ from the pre side's by 0 ms (median; 95 % interval 0 ms to 0 ms; 120 pairs) until the clock step at 2023-11-14T22:15:20.000Z, then by +5 s (median; 95 % interval +4.999 s to +5.001 s; 80 pairs)"
+		if !slices.Contains(a.Verdict.Reasons, want) {
+			t.Errorf("reasons %q lack %q", a.Verdict.Reasons, want)
+		}
+		if b := Analyze(mk(flow.EncMilliseconds, rep(50, jitter(5000))...), Options{}); len(b.Segments) != 0 {
+			t.Errorf("no step, segments %+v, want none", b.Segments)
+		}
+	})
 	t.Run("the reasons give the share within tolerance and the outliers", func(t *testing.T) {
 		a := Analyze(mk(flow.EncMilliseconds, append(rep(67, func(int) float64 { return 0 }), 949, 949)...), Options{})
 		all := strings.Join(a.Verdict.Reasons, "\n")

@@ -157,10 +157,17 @@ type Sample struct {
 
 // Analysis is the clock analysis of a set of pairs. Differences in ms.
 type Analysis struct {
-	Summary                  // of the pairs used (continuations left out)
-	Continuations   int      // pairs left out as continuations
-	WithinTolerance float64  // share of pairs with |delta| <= tolerance, 0..1
-	Offset          Interval // median difference with its confidence interval
+	Summary                 // of the pairs used (continuations left out)
+	Continuations   int     // pairs left out as continuations
+	WithinTolerance float64 // share of pairs with |delta| <= tolerance, 0..1
+	// Offset is the median difference with its confidence interval; after
+	// clock steps, that of the last segment (the clock as it is since the
+	// last step), Segments giving every level.
+	Offset Interval
+	// Segments are the stretches between clock steps, in time order (none
+	// without steps): the pooled median of a stepped clock is a mix of
+	// levels, not an offset the clocks ever had.
+	Segments []Segment
 	// TrueLowMs and TrueHighMs bound the clock offset (post clock - pre
 	// clock) allowing for the precision of each side: start times are
 	// truncated (a v9 start made absolute through the header's whole-second
@@ -171,12 +178,24 @@ type Analysis struct {
 	Drift                 Drift
 	Steps                 []Step
 	PrecisionMs           float64 // precision limit of the pairs (largest PairPrecision)
-	PreUncertaintyMs      float64 // largest uncertainty of the pre side's start times
-	PostUncertaintyMs     float64
-	QuarterHours          int // non-zero when the offset is a whole number of quarter hours
-	QuarterHourHint       string
-	ToleranceMs           float64
-	Verdict               Verdict
+	// PrecisionMinMs is the smallest PairPrecision: below PrecisionMs when
+	// the pairs mix encodings (exporter pairs of different precision
+	// pooled), and the pooled figures then hold for none of them alone.
+	PrecisionMinMs    float64
+	PreUncertaintyMs  float64 // largest uncertainty of the pre side's start times
+	PostUncertaintyMs float64
+	QuarterHours      int // non-zero when the offset is a whole number of quarter hours
+	QuarterHourHint   string
+	ToleranceMs       float64
+	Verdict           Verdict
+}
+
+// Segment is the stretch of pairs from one clock step (or the start) to the
+// next (or the end).
+type Segment struct {
+	FromNs int64    // pre start of its first pair (Unix ns)
+	N      int      // its pairs
+	Offset Interval // their median difference with its confidence interval
 }
 
 // Analyze computes every statistic of the samples and the verdict.
@@ -224,10 +243,12 @@ func Analyze(samples []Sample, opt Options) Analysis {
 	ds := make([]float64, n)
 	at := make([]int64, n)
 	var prec, uPre, uPost time.Duration
+	precMin := time.Duration(math.MaxInt64)
 	for i, s := range use {
 		ds[i] = float64(s.DeltaNs) / 1e6
 		at[i] = s.AtNs
 		prec = max(prec, PairPrecision(s.PreEnc, s.PostEnc))
+		precMin = min(precMin, PairPrecision(s.PreEnc, s.PostEnc))
 		uPre = max(uPre, s.PreEnc.Precision().Uncertainty())
 		uPost = max(uPost, s.PostEnc.Precision().Uncertainty())
 	}
@@ -237,6 +258,7 @@ func Analyze(samples []Sample, opt Options) Analysis {
 		WithinTolerance:   WithinTolerance(ds, tol),
 		Offset:            MedianCI(ds, opt.Level),
 		PrecisionMs:       float64(prec) / 1e6,
+		PrecisionMinMs:    float64(min(precMin, prec)) / 1e6,
 		PreUncertaintyMs:  float64(uPre) / 1e6,
 		PostUncertaintyMs: float64(uPost) / 1e6,
 		ToleranceMs:       tol,
@@ -248,6 +270,12 @@ func Analyze(samples []Sample, opt Options) Analysis {
 		minStep = max(tol, a.PrecisionMs)
 	}
 	a.Steps = DetectSteps(at, ds, minStep, opt.MinStepRun)
+	if len(a.Steps) > 0 {
+		a.Segments = segments(at, ds, a.Steps, opt.Level)
+		a.Offset = a.Segments[len(a.Segments)-1].Offset
+		a.TrueLowMs = a.Offset.Low - a.PreUncertaintyMs
+		a.TrueHighMs = a.Offset.High + a.PostUncertaintyMs
+	}
 	// Drift is the slope between steps: the jumps are taken out first.
 	a.Drift = EstimateDrift(at, withoutSteps(at, ds, a.Steps, opt.MinStepRun), opt.MinDriftSpan)
 	if n > 0 {
@@ -266,15 +294,35 @@ func verdict(a *Analysis, n int) (v Verdict) {
 		return v
 	}
 	o := a.Offset
-	add("%d %s; the post side's start times differ from the pre side's by %s (median; %s %s to %s)",
-		n, pairs(n), FormatSignedMs(o.Estimate), o.Name(), FormatSignedMs(o.Low), FormatSignedMs(o.High))
+	if len(a.Segments) > 1 {
+		// A stepped clock: each level with its own interval.
+		var parts []string
+		for i, sg := range a.Segments {
+			part := fmt.Sprintf("by %s (median; %s %s to %s; %d %s)", FormatSignedMs(sg.Offset.Estimate), sg.Offset.Name(),
+				FormatSignedMs(sg.Offset.Low), FormatSignedMs(sg.Offset.High), sg.N, pairs(sg.N))
+			if i+1 < len(a.Segments) {
+				part += fmt.Sprintf(" until the clock step at %s", flow.Instant(a.Segments[i+1].FromNs).Format(flow.PrecisionMilli))
+			}
+			parts = append(parts, part)
+		}
+		add("%d %s; the post side's start times differ from the pre side's %s", n, pairs(n), strings.Join(parts, ", then "))
+	} else {
+		add("%d %s; the post side's start times differ from the pre side's by %s (median; %s %s to %s)",
+			n, pairs(n), FormatSignedMs(o.Estimate), o.Name(), FormatSignedMs(o.Low), FormatSignedMs(o.High))
+	}
 	if a.Continuations > 0 {
 		add("%d %s of continuation records (long sessions split by the exporters' active timeouts) left out: their starts follow each exporter's schedule, not its clock", a.Continuations, pairs(a.Continuations))
 	}
-	if prec > 0 {
+	varies := a.PrecisionMinMs < prec
+	switch {
+	case varies:
+		add("the start times are exact to between %s and %s, depending on the pair (encodings differ: each exporter pair has its own precision)", FormatMs(a.PrecisionMinMs), FormatMs(prec))
+	case prec > 0:
 		add("the start times are exact to %s (precision limit of the pairs)", FormatMs(prec))
 	}
-	if a.PreUncertaintyMs >= 1000 || a.PostUncertaintyMs >= 1000 {
+	// With mixed precisions the coarsest side's allowance applied to the
+	// median of all pairs gives a range that holds for no exporter pair.
+	if !varies && (a.PreUncertaintyMs >= 1000 || a.PostUncertaintyMs >= 1000) {
 		add("allowing for the precision (whole-second start times lie up to 1 s early), the clocks differ by between %s and %s",
 			FormatSignedMs(a.TrueLowMs), FormatSignedMs(a.TrueHighMs))
 	}
@@ -296,16 +344,22 @@ func verdict(a *Analysis, n int) (v Verdict) {
 	v.Reasons = nil
 	defer func() { v.Reasons = append(v.Reasons, details...) }()
 	lo, hi := a.TrueLowMs, a.TrueHighMs
+	since := "" // the bounds are the last segment's after steps
+	if len(a.Segments) > 1 {
+		since = " since the last clock step"
+	}
 	switch {
 	case n < MinPairsForVerdict:
 		v.Code = Undetermined
 		add("only %d %s: at least %d are needed for a verdict", n, pairs(n), MinPairsForVerdict)
-	case lo > tol || hi < -tol:
-		v.Code = OutOfSync
-		add("out of sync: the clock offset (%s to %s) lies beyond the tolerance of ±%s", FormatSignedMs(lo), FormatSignedMs(hi), FormatMs(tol))
-	case stepBeyond(a.Steps, tol+max(a.PreUncertaintyMs, a.PostUncertaintyMs)):
+	case stepBeyond(a.Steps, tol+max(a.PreUncertaintyMs, a.PostUncertaintyMs)) && !allBeyond(a.Steps, tol+max(a.PreUncertaintyMs, a.PostUncertaintyMs)):
+		// Judged by level, not by the last one alone: a clock that is
+		// right since its step was wrong before it.
 		v.Code = OutOfSync
 		add("out of sync for part of the capture: a clock step took the difference beyond the tolerance of ±%s", FormatMs(tol))
+	case lo > tol || hi < -tol:
+		v.Code = OutOfSync
+		add("out of sync: the clock offset%s (%s to %s) lies beyond the tolerance of ±%s", since, FormatSignedMs(lo), FormatSignedMs(hi), FormatMs(tol))
 	case driftBeyond(a, tol):
 		v.Code = OutOfSync
 		d := a.Drift
@@ -314,16 +368,44 @@ func verdict(a *Analysis, n int) (v Verdict) {
 			FormatSignedMs(d.EndMs()), flow.Instant(d.StartNs+int64(d.SpanSeconds*1e9)).Format(flow.PrecisionSecond), FormatMs(tol))
 	case lo >= -tol && hi <= tol:
 		v.Code = InSync
-		add("in sync: the clock offset (%s to %s) lies within the tolerance of ±%s", FormatSignedMs(lo), FormatSignedMs(hi), FormatMs(tol))
+		add("in sync: the clock offset%s (%s to %s) lies within the tolerance of ±%s", since, FormatSignedMs(lo), FormatSignedMs(hi), FormatMs(tol))
 	case prec > tol:
 		v.Code = Undetermined
-		add("undetermined: the start times carry only %s, coarser than the tolerance of %s; the clock offset lies between %s and %s",
-			FormatMs(prec), FormatMs(tol), FormatSignedMs(lo), FormatSignedMs(hi))
+		add("undetermined: the start times carry only %s, coarser than the tolerance of %s; the clock offset%s lies between %s and %s",
+			FormatMs(prec), FormatMs(tol), since, FormatSignedMs(lo), FormatSignedMs(hi))
 	default:
 		v.Code = Undetermined
-		add("undetermined: the clock offset (%s to %s) straddles the tolerance of ±%s", FormatSignedMs(lo), FormatSignedMs(hi), FormatMs(tol))
+		add("undetermined: the clock offset%s (%s to %s) straddles the tolerance of ±%s", since, FormatSignedMs(lo), FormatSignedMs(hi), FormatMs(tol))
 	}
 	return v
+}
+
+// segments splits the differences (in time order, as DetectSteps orders
+// them) at the steps and gives each stretch its median and interval.
+func segments(at []int64, ds []float64, steps []Step, level float64) []Segment {
+	order := make([]int, len(ds))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(at[a], at[b]) })
+	var out []Segment
+	from := 0
+	for k := 0; k <= len(steps); k++ {
+		to := len(order)
+		if k < len(steps) {
+			to = steps[k].Index
+		}
+		if to <= from {
+			continue
+		}
+		xs := make([]float64, 0, to-from)
+		for _, o := range order[from:to] {
+			xs = append(xs, ds[o])
+		}
+		out = append(out, Segment{FromNs: at[order[from]], N: to - from, Offset: MedianCI(xs, level)})
+		from = to
+	}
+	return out
 }
 
 // pairs is "pair" for one, else "pairs".
@@ -347,6 +429,16 @@ func driftBeyond(a *Analysis, tol float64) bool {
 		return level-a.PreUncertaintyMs > tol || level+a.PostUncertaintyMs < -tol
 	}
 	return beyond(d.InterceptMs) || beyond(d.EndMs())
+}
+
+// allBeyond reports whether every level between steps lies beyond ±L.
+func allBeyond(steps []Step, L float64) bool {
+	for _, s := range steps {
+		if math.Abs(s.BeforeMs) <= L || math.Abs(s.AfterMs) <= L {
+			return false
+		}
+	}
+	return len(steps) > 0
 }
 
 func stepBeyond(steps []Step, L float64) bool {
