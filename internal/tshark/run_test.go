@@ -425,3 +425,23 @@ wait
 		}
 	}
 }
+
+// tshark's stdout goes through a 1 MiB stdio buffer when coreutils' stdbuf
+// is on PATH, and tshark runs directly when it is not.
+func TestTsharkRunsThroughStdbufOnlyWhenItIsInstalled(t *testing.T) {
+	dir := t.TempDir()
+	stdbuf := filepath.Join(dir, "stdbuf")
+	if err := os.WriteFile(stdbuf, []byte("#!/bin/sh\nshift 2\nexec \"$@\"\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PATH", dir)
+	cmd := outputBuffered(context.Background(), "/usr/bin/tshark", []string{"-n", "-r", "x.pcap"})
+	if want := []string{stdbuf, "-o", "1048576", "/usr/bin/tshark", "-n", "-r", "x.pcap"}; !slices.Equal(cmd.Args, want) || cmd.Path != stdbuf {
+		t.Errorf("with stdbuf: %s %q, want %q", cmd.Path, cmd.Args, want)
+	}
+	t.Setenv("PATH", t.TempDir())
+	cmd = outputBuffered(context.Background(), "/usr/bin/tshark", []string{"-n"})
+	if want := []string{"/usr/bin/tshark", "-n"}; !slices.Equal(cmd.Args, want) || cmd.Path != "/usr/bin/tshark" {
+		t.Errorf("without stdbuf: %s %q, want %q", cmd.Path, cmd.Args, want)
+	}
+}
