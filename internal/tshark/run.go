@@ -428,6 +428,7 @@ func (s *Source) start(path, name string) (*run, error) {
 	} else {
 		r.w = walkShards(outs, wo, s.st)
 	}
+	r.w.ownTshark = true
 	return r, nil
 }
 
