@@ -233,20 +233,7 @@ func TestStartsAfterTheirCaptureShowTheExportersClockAhead(t *testing.T) {
 // would say "1 ms"; the verdict must name the exporter pair that is off and
 // the export check the exporters whose clocks disagree with the collector.
 func TestMatchNamesTheOneProbeThatIsOffAmongHealthyOnes(t *testing.T) {
-	cfg, _ := gen.Scenario("multi-probe")
-	capt, err := gen.Generate(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tally := &flow.Tally{}
-	for i := range capt.Records {
-		r := &capt.Records[i]
-		d := tally.Domain(r.ExporterDomain())
-		d.Records++
-		if i == 0 || capt.Records[i-1].Frame != r.Frame {
-			d.ExportLag = append(d.ExportLag, r.ExportTime.Sub(r.CaptureTime))
-		}
-	}
+	capt, tally := generatedWithTally(t, "multi-probe")
 	res, err := match.Run(capt.Records, match.Config{})
 	if err != nil {
 		t.Fatal(err)
@@ -554,20 +541,7 @@ func TestMatchSaysWhenTheExportersClocksDifferBeyondTheWindow(t *testing.T) {
 // .168/310 agrees with the collector. A 3 s window is too narrow for the
 // .169 pair; the default 6 s is wide enough, and no hint is given.
 func TestMatchReadsTheExportClockCheckForTheWindowHint(t *testing.T) {
-	cfg, _ := gen.Scenario("multi-probe")
-	capt, err := gen.Generate(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tally := &flow.Tally{}
-	for i := range capt.Records {
-		r := &capt.Records[i]
-		d := tally.Domain(r.ExporterDomain())
-		d.Records++
-		if i == 0 || capt.Records[i-1].Frame != r.Frame {
-			d.ExportLag = append(d.ExportLag, r.ExportTime.Sub(r.CaptureTime))
-		}
-	}
+	capt, tally := generatedWithTally(t, "multi-probe")
 	hint := func(win time.Duration) string {
 		res, err := match.Run(capt.Records, match.Config{Window: win})
 		if err != nil {
@@ -611,4 +585,26 @@ func TestWhoIsOffNamesASteppedExporterApartFromThoseThatAgree(t *testing.T) {
 	if got := whoIsOff(exps); !strings.HasSuffix(got, "every exporter agrees with the collector's clock within the header's resolution, so this check cannot say which exporter is off.") {
 		t.Errorf("whoIsOff without a step = %q, want every exporter agreeing", got)
 	}
+}
+
+// generatedWithTally generates the scenario and tallies its records as a
+// reader would: records per exporter domain, and the export lag of each
+// export packet (header export time - capture time).
+func generatedWithTally(t *testing.T, scenario string) (*gen.Capture, *flow.Tally) {
+	t.Helper()
+	cfg, _ := gen.Scenario(scenario)
+	capt, err := gen.Generate(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tally := &flow.Tally{}
+	for i := range capt.Records {
+		r := &capt.Records[i]
+		d := tally.Domain(r.ExporterDomain())
+		d.Records++
+		if i == 0 || capt.Records[i-1].Frame != r.Frame {
+			d.ExportLag = append(d.ExportLag, r.ExportTime.Sub(r.CaptureTime))
+		}
+	}
+	return capt, tally
 }

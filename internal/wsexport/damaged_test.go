@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -131,17 +130,7 @@ func TestExportsMadeWithoutDecodeAsNameThePort(t *testing.T) {
 // UTC (so with tshark's default limit of 60 template fields).
 func tsharkEK(t *testing.T, exe, capture, dir string, extra ...string) string {
 	t.Helper()
-	out := filepath.Join(dir, filepath.Base(capture)+".ek")
-	cmd := exec.Command(exe, append([]string{"-n", "-r", capture, "-T", "ek"}, extra...)...)
-	cmd.Env = append(os.Environ(), "TZ=UTC")
-	b, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("tshark -T ek %s: %v", capture, err)
-	}
-	if err := os.WriteFile(out, b, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return out
+	return tsharkExport(t, exe, capture, filepath.Join(dir, filepath.Base(capture)+".ek"), "UTC", "ek", extra...)
 }
 
 // The advice the JSON walker gives about undecodable data sets, given for

@@ -147,14 +147,22 @@ func TestJSONExportsGiveTheCaptureRecords(t *testing.T) {
 
 // tsharkJSON runs tshark -T json on capture with args (no other option), in
 // zone tz, and returns the output file.
+// tsharkJSON writes tshark's -T json of capture (with args, in zone tz)
+// into dir and returns the file's path.
 func tsharkJSON(t *testing.T, exe, capture, dir, tz string, args ...string) string {
 	t.Helper()
-	out := filepath.Join(dir, fmt.Sprintf("%s-%d.json", filepath.Base(capture), len(args)))
-	cmd := exec.Command(exe, append([]string{"-n", "-r", capture, "-T", "json"}, args...)...)
+	return tsharkExport(t, exe, capture, filepath.Join(dir, fmt.Sprintf("%s-%d.json", filepath.Base(capture), len(args))), tz, "json", args...)
+}
+
+// tsharkExport writes tshark's -T format output of capture (with args, in
+// zone tz) to out and returns out.
+func tsharkExport(t *testing.T, exe, capture, out, tz, format string, args ...string) string {
+	t.Helper()
+	cmd := exec.Command(exe, append([]string{"-n", "-r", capture, "-T", format}, args...)...)
 	cmd.Env = append(os.Environ(), "TZ="+tz)
 	b, err := cmd.Output()
 	if err != nil {
-		t.Fatalf("tshark %v: %v", args, err)
+		t.Fatalf("tshark -T %s %v %s: %v", format, args, capture, err)
 	}
 	if err := os.WriteFile(out, b, 0o644); err != nil {
 		t.Fatal(err)
