@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Speed and memory at scale (issue 7). Generates a capture of about RECORDS flow
 # records (default 1,000,000) with the generator, then times, RUNS times each
-# (default 3, median reported):
+# (default 3, median reported; the runs interleaved):
 #   - tshark alone writing the same JSON nftimediff asks for to /dev/null,
 #   - nftimediff flows --jobs 1 and --jobs N (N = number of cores),
 #   - nftimediff match end to end (with its peak RSS),
@@ -28,44 +28,50 @@ if [ ! -s "$pcap" ]; then
 	"$bin" gen --scenario popular-5s --records "$records" -o "$pcap" --truth "$dir/bench-$records.truth.json" >&2
 fi
 
-# measure LABEL CMD...: runs CMD $runs times; records the median wall time (s)
-# and the peak resident memory (MB) of CMD's own process (VmHWM, polled), not of
-# its children: tshark's memory is reported on the tshark line.
-declare -A wall rss
-measure() {
+# once LABEL CMD...: runs CMD once, appends its wall time (s) and the peak
+# resident memory (kB) of CMD's own process (VmHWM, polled), not of its
+# children (tshark's memory is reported on the tshark line).
+declare -A times hwms wall rss
+once() {
 	local label=$1
 	shift
-	local ws=() ms=()
-	for _ in $(seq "$runs"); do
-		local t0 t1 hwm=0 h
-		t0=$(date +%s.%N)
-		"$@" >/dev/null 2>"$dir/stderr.txt" &
-		local pid=$!
-		while kill -0 "$pid" 2>/dev/null; do
-			h=$(awk '/VmHWM/ {print $2}' "/proc/$pid/status" 2>/dev/null || true)
-			[ -n "$h" ] && [ "$h" -gt "$hwm" ] && hwm=$h
-			sleep 0.1
-		done
-		wait "$pid" || {
-			echo "$label failed:" >&2
-			cat "$dir/stderr.txt" >&2
-			exit 1
-		}
-		t1=$(date +%s.%N)
-		ws+=("$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.2f", b-a}')")
-		ms+=("$hwm")
+	local t0 t1 hwm=0 h
+	t0=$(date +%s.%N)
+	"$@" >/dev/null 2>"$dir/stderr.txt" &
+	local pid=$!
+	while kill -0 "$pid" 2>/dev/null; do
+		h=$(awk '/VmHWM/ {print $2}' "/proc/$pid/status" 2>/dev/null || true)
+		[ -n "$h" ] && [ "$h" -gt "$hwm" ] && hwm=$h
+		sleep 0.1
 	done
-	wall[$label]=$(printf '%s\n' "${ws[@]}" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
-	rss[$label]=$(printf '%s\n' "${ms[@]}" | sort -g | tail -1 | awk '{printf "%.0f", $1/1024}')
-	echo "$label: ${ws[*]} s (median ${wall[$label]} s), peak RSS ${rss[$label]} MB" >&2
+	wait "$pid" || {
+		echo "$label failed:" >&2
+		cat "$dir/stderr.txt" >&2
+		exit 1
+	}
+	t1=$(date +%s.%N)
+	times[$label]+="$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.2f", b-a}') "
+	hwms[$label]+="$hwm "
 }
 
+# The runs are interleaved (every command once, then again ...), so that a
+# slow spell of a shared machine slows every command alike instead of the
+# runs of one.
 export TZ=UTC
-measure tshark tshark -n -r "$pcap" -o cflow.max_template_fields:0 -T json -J "frame ip ipv6 cflow"
-measure flows1 "$bin" flows -q --jobs 1 -o /dev/null "$pcap"
-measure flowsN "$bin" flows -q --jobs "$cores" -o /dev/null "$pcap"
-measure match "$bin" match -q --jobs 1 "$pcap"
-measure matchreports "$bin" match -q --jobs 1 -o "$dir/reports" "$pcap"
+labels=(tshark flows1 flowsN match matchreports)
+for i in $(seq "$runs"); do
+	echo "run $i of $runs ..." >&2
+	once tshark tshark -n -r "$pcap" -o cflow.max_template_fields:0 -T json -J "frame ip ipv6 cflow"
+	once flows1 "$bin" flows -q --jobs 1 -o /dev/null "$pcap"
+	once flowsN "$bin" flows -q --jobs "$cores" -o /dev/null "$pcap"
+	once match "$bin" match -q --jobs 1 "$pcap"
+	once matchreports "$bin" match -q --jobs 1 -o "$dir/reports" "$pcap"
+done
+for label in "${labels[@]}"; do
+	wall[$label]=$(printf '%s\n' ${times[$label]} | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
+	rss[$label]=$(printf '%s\n' ${hwms[$label]} | sort -g | tail -1 | awk '{printf "%.0f", $1/1024}')
+	echo "$label: ${times[$label]}s (median ${wall[$label]} s), peak RSS ${rss[$label]} MB" >&2
+done
 
 nrec=$("$bin" flows -q --jobs 1 --format csv "$pcap" 2>/dev/null | tail -n +2 | wc -l)
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a/b}'; }
