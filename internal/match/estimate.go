@@ -189,12 +189,6 @@ func (m *matcher) estimate(res *Result) {
 			ignored += c.n
 		}
 	}
-	if kept == 0 {
-		for ci := range m.combos {
-			m.combos[ci].kept = m.combos[ci].hist != nil
-		}
-		ignored = 0
-	}
 	// A pre exporter domain none of whose pairs stands out keeps its
 	// likeliest one if chance explains it with odds below fallbackOdds: its
 	// sessions must leave somewhere (a weak mode is what coarse start

@@ -365,3 +365,46 @@ func abs(x int64) int64 {
 	}
 	return x
 }
+
+// When the clocks differ by more than the window and several exporter pairs
+// compete, no exporter pair's differences stand out from chance: nothing
+// pairs (the old fallback kept every exporter pair then, and paired keys
+// that coincide by chance at made-up offsets of a few seconds), every
+// record says why, and the window the candidates outside it suggest pairs
+// every session of the truth.
+func TestClocksFurtherApartThanTheWindowPairNothingUntilTheWindowCoversThem(t *testing.T) {
+	for _, tc := range []struct {
+		scenario string
+		cross    bool
+	}{{"sample", false}, {"multi-probe", false}, {"multi-probe", true}} {
+		t.Run(fmt.Sprintf("%s cross-probe %v", tc.scenario, tc.cross), func(t *testing.T) {
+			cfg, _ := gen.Scenario(tc.scenario)
+			cfg.CrossProbe = tc.cross
+			for i := range cfg.Probes {
+				cfg.Probes[i].Post.Clock.Offset = 20 * time.Second
+			}
+			c, err := gen.Generate(cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res, err := match.Run(c.Records, match.Config{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(res.Pairs) != 0 {
+				_, wrong := allPairs(c, res)
+				t.Errorf("6 s window: %d pairs (%d not in the truth), want none", len(res.Pairs), len(wrong))
+			}
+			if n := len(res.UnmatchedPre) + len(res.UnmatchedPost); n != len(c.Records) {
+				t.Errorf("6 s window: %d records unmatched, want all %d", n, len(c.Records))
+			}
+			res, err = match.Run(c.Records, match.Config{Window: 26 * time.Second})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if missed, wrong := allPairs(c, res); len(missed)+len(wrong) > 0 {
+				t.Errorf("26 s window: of %d truth pairs, missed %d, and %d pairs not in the truth", len(c.Truth.Pairs), len(missed), len(wrong))
+			}
+		})
+	}
+}
