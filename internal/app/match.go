@@ -391,10 +391,14 @@ func BuildModel(recs []flow.Record, tally *flow.Tally, res *match.Result, cfg Ma
 		m.Verdict.Reasons = append(m.Verdict.Reasons, s)
 	}
 	m.Verdict.Reasons = append(m.Verdict.Reasons, res.NoOffset...)
-	if s := beyondWindow(res); s != "" {
-		m.Verdict.Reasons = append(m.Verdict.Reasons, s)
-	} else if s := clocksBeyondWindow(m.Exporters, checks, res.Window); s != "" {
-		m.Verdict.Reasons = append(m.Verdict.Reasons, s)
+	// A window too narrow for the clocks decides what every figure above
+	// means (pairs within one probe only, or none at all): it comes first.
+	hint := beyondWindow(res)
+	if hint == "" {
+		hint = clocksBeyondWindow(m.Exporters, checks, res.Window)
+	}
+	if hint != "" {
+		m.Verdict.Reasons = slices.Insert(m.Verdict.Reasons, 0, hint)
 	}
 	if res.Excluded > 0 {
 		m.Notes = append(m.Notes, fmt.Sprintf("%d records belong to neither side (other domains or exporters) and were left out", res.Excluded))
