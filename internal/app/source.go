@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"net/netip"
 	"os"
 	"runtime"
 	"slices"
@@ -286,6 +287,45 @@ type multiInput struct {
 	i       int
 	tally   *flow.Tally
 	err     error
+	// packets: with several inputs, the input of each export packet seen
+	// (see samePacket); last is the latest packet's key.
+	packets map[packetKey]string
+	last    packetKey
+}
+
+// packetKey identifies an export packet across inputs: its exporter,
+// domain, frame number and capture time.
+type packetKey struct {
+	exporter netip.Addr
+	domain   uint32
+	frame    uint32
+	captured flow.Instant
+}
+
+// samePacket refuses the export packet of r when an earlier input held it
+// too: the same traffic given twice in two forms (a capture and its JSON
+// export, a CSV export and its Excel form), which the content check of
+// distinctInputs cannot see, would count every record twice. Packets
+// without a capture time are not compared: the frame numbers of files cut
+// from one capture (ring buffers) start again at 1.
+func (m *multiInput) samePacket(r *flow.Record) error {
+	if len(m.names) < 2 || r.CaptureTime == 0 {
+		return nil
+	}
+	k := packetKey{r.Exporter, r.Domain, r.Frame, r.CaptureTime}
+	if k == m.last {
+		return nil
+	}
+	m.last = k
+	if m.packets == nil {
+		m.packets = map[packetKey]string{}
+	}
+	if f, ok := m.packets[k]; ok && f != r.File {
+		return Errorf(ExitUsage, "%s frame %d is the export packet of %s frame %d too (exporter %s, domain %d, captured at %s): the same traffic given twice (a capture and its export, or a CSV export and its Excel form?); its records would be counted twice: give one of them",
+			r.File, r.Frame, f, r.Frame, r.Exporter, r.Domain, r.CaptureTime.Time().UTC().Format("2006-01-02 15:04:05.000000000"))
+	}
+	m.packets[k] = r.File
+	return nil
 }
 
 func (m *multiInput) Read() (flow.Record, error) {
@@ -296,6 +336,9 @@ func (m *multiInput) Read() (flow.Record, error) {
 		}
 		r, err := m.parts[m.i].Read()
 		if err == nil {
+			if m.err = m.samePacket(&r); m.err != nil {
+				break
+			}
 			m.records++
 			if m.bar != nil && m.records%1024 == 0 {
 				m.bar.Update(m.position(r))
