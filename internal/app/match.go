@@ -722,7 +722,7 @@ func laterEarlier(ms float64) string {
 // noStart says how many records could not take part because they carry no
 // start time (a Wireshark CSV export cuts cells at 255 characters).
 func noStart(res *match.Result) string {
-	count := func(us []match.Unmatched) (n int) {
+	noStart := func(us []match.Unmatched) (n int) {
 		for _, u := range us {
 			if u.Why == match.ReasonNoStart {
 				n++
@@ -730,11 +730,15 @@ func noStart(res *match.Result) string {
 		}
 		return n
 	}
-	pre, post := count(res.UnmatchedPre), count(res.UnmatchedPost)
+	pre, post := noStart(res.UnmatchedPre), noStart(res.UnmatchedPost)
 	if pre+post == 0 {
 		return ""
 	}
-	return fmt.Sprintf("%d records (%d pre, %d post) carry no start time and could not be paired (see the notes for why)", pre+post, pre, post)
+	verb := "carry"
+	if pre+post == 1 {
+		verb = "carries"
+	}
+	return fmt.Sprintf("%s (%d pre, %d post) %s no start time and could not be paired: the record's template has no start field, or an export lost it (the notes say where)", count(pre+post, "record", "records"), pre, post, verb)
 }
 
 // beyondWindow notices when many pre records found their key on the other
