@@ -419,7 +419,7 @@ func (w *Walker) layer(key string, v gjson.Result) {
 		w.portLayer(v, "sctp.srcport", "sctp.dstport")
 	case "_ws.malformed":
 		if w.pkt.dt != nil {
-			w.note("malformed export packet", "", nil)
+			w.note("malformed export packet", "", ErrMalformed)
 		}
 	case "cflow":
 		w.pkt.hasCflow = true
@@ -511,6 +511,9 @@ func (w *Walker) portLayer(v gjson.Result, srcKey, dstKey string) {
 
 // note counts a problem in the packet's domain (or the tally notes) and
 // remembers the first occurrence's position as a note for the analyst.
+// ErrMalformed explains a malformed export packet (tshark's _ws.malformed).
+var ErrMalformed = errors.New("tshark stopped dissecting it ([Malformed Packet] in Wireshark): the exporter sent a damaged message, such as a set or template longer than the message; what follows the damage is lost")
+
 func (w *Walker) note(kind, field string, err error) {
 	if w.pkt.dt != nil {
 		w.pkt.dt.Errors[kind]++
@@ -601,7 +604,7 @@ func (w *Walker) cflow(v gjson.Result) {
 			if !p.headerDone {
 				w.header(stamp)
 			}
-			w.note("malformed export packet", "", nil)
+			w.note("malformed export packet", "", ErrMalformed)
 		}
 		return true
 	})

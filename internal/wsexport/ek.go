@@ -295,7 +295,7 @@ func (e *ekReader) packet(doc, layers gjson.Result) error {
 	if err == nil && e.lastDT != nil && layers.Get("_ws_malformed").Exists() {
 		// The packet ends in an exception after its cflow layer (a
 		// template that does not fit), as the JSON walker notes it.
-		e.note(e.lastDT, "malformed export packet", p.frame, "", nil)
+		e.note(e.lastDT, "malformed export packet", p.frame, "", tshark.ErrMalformed)
 	}
 	return err
 }
@@ -497,7 +497,7 @@ func (e *ekReader) message(p ekPacket, c gjson.Result) error {
 	if malformed && len(undecIDs) == 0 && noTemplate == 0 {
 		// EK flattens the tree: a malformed set is counted above; only a
 		// malformation elsewhere is noted, as the JSON walker does.
-		e.note(dt, "malformed export packet", p.frame, "", nil)
+		e.note(dt, "malformed export packet", p.frame, "", tshark.ErrMalformed)
 	}
 	e.templates(p, uint32(dom), tmpls, tooMany)
 	if len(sets) == 0 {
