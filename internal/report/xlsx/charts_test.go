@@ -111,7 +111,7 @@ func TestSmallSheetsHaveTheirUsedRangeAsDimension(t *testing.T) {
 	for sheet, want := range map[string]string{
 		"Summary":        "A1:C" + strconv.Itoa(len(summaryRows)),
 		"Exporters":      "A1:L5",   // header, 2 exporters, blank row, the note
-		"Exporter pairs": "A1:Q2",   // header, 1 exporter pair
+		"Exporter pairs": "A1:R2",   // header, 1 exporter pair
 		"Charts":         "A1:A2",   // two lines of text; the charts are drawings
 		"Chart data":     "A1:G300", // header and 299 charted pairs (pair 5 is a continuation)
 	} {

@@ -233,7 +233,13 @@ func tableHead(f *excelize.File, sheet string, cols []column, rows int, st style
 	if err := f.SetCellStyle(sheet, "A1", colName(len(cols))+"1", st.header); err != nil {
 		return err
 	}
-	if err := f.SetRowHeight(sheet, 1, 30); err != nil {
+	// The header wraps within its column: as many lines as the longest
+	// title needs (a character is about one width unit), at least two.
+	lines := 2
+	for _, c := range cols {
+		lines = max(lines, wrappedLines(c.head, int(c.width)-1))
+	}
+	if err := f.SetRowHeight(sheet, 1, 15*float64(lines)); err != nil {
 		return err
 	}
 	if err := f.SetPanes(sheet, &excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"}); err != nil {
@@ -751,7 +757,7 @@ func exporterPairsSheet(f *excelize.File, m *report.Model, st styles, used usedR
 		return err
 	}
 	cols := []column{{"Exporter pair (pre -> post)", 34}, {"Pairs", 9}, {"Continuation pairs (not in the figures)", 12}, {"Unmatched pre", 10}, {"Unmatched post", 10},
-		{"Offset (ms)", 12}, {"Offset low (ms)", 12}, {"Offset high (ms)", 12}, {"Median (ms)", 12}, {"MAD (ms)", 10},
+		{"Offset (ms)", 12}, {"Offset low (ms)", 12}, {"Offset high (ms)", 12}, {"Offset interval", 24}, {"Median (ms)", 12}, {"MAD (ms)", 10},
 		{"P5 (ms)", 12}, {"P95 (ms)", 12}, {"Drift (ppm)", 10}, {"Drift (ms/hour)", 10}, {"Steps", 7}, {"Precision (± ms)", 10},
 		{"Time-zone hint", 30}}
 	if err := tableHead(f, sheet, cols, len(m.PerPair), st, used); err != nil {
@@ -772,13 +778,23 @@ func exporterPairsSheet(f *excelize.File, m *report.Model, st styles, used usedR
 		w.set(3, k.Continuations, 0)
 		w.set(4, k.UnmatchedPre, 0)
 		w.set(5, k.UnmatchedPost, 0)
-		for j, v := range []any{num(k.Offset, h), num(k.OffsetLow, h), num(k.OffsetHigh, h), num(k.Median, h), num(k.MAD, h),
-			num(k.P5, h), num(k.P95, h), num(k.DriftPPM, k.HasDrift), num(k.DriftMsPerHour, k.HasDrift)} {
+		for j, v := range []any{num(k.Offset, h), num(k.OffsetLow, h), num(k.OffsetHigh, h)} {
 			w.set(6+j, v, st.ms)
 		}
-		w.set(15, len(k.Steps), 0)
-		w.set(16, num(k.Uncertainty, k.Uncertainty > 0), st.ms)
-		w.set(17, k.QuarterHourHint, 0)
+		// Low and high are a 95 % interval, or min .. max with its real
+		// coverage when there are too few pairs: the name says which.
+		if h {
+			w.set(9, report.IntervalName(k), 0)
+		} else {
+			w.set(9, "n/a", 0)
+		}
+		for j, v := range []any{num(k.Median, h), num(k.MAD, h),
+			num(k.P5, h), num(k.P95, h), num(k.DriftPPM, k.HasDrift), num(k.DriftMsPerHour, k.HasDrift)} {
+			w.set(10+j, v, st.ms)
+		}
+		w.set(16, len(k.Steps), 0)
+		w.set(17, num(k.Uncertainty, k.Uncertainty > 0), st.ms)
+		w.set(18, k.QuarterHourHint, 0)
 		w.row++
 	}
 	return w.err

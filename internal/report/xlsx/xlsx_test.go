@@ -459,9 +459,15 @@ func TestExporterPairsSheetCountsContinuationsApart(t *testing.T) {
 	m := reporttest.Model(5) // pair 5 is a continuation pair
 	m.PerPair[0].Continuations = 1
 	f := open(t, render(t, m))
-	for cell, want := range map[string]string{"B1": "Pairs", "C1": "Continuation pairs (not in the figures)", "B2": "5", "C2": "1", "D2": "2"} {
+	for cell, want := range map[string]string{"B1": "Pairs", "C1": "Continuation pairs (not in the figures)", "B2": "5", "C2": "1", "D2": "2",
+		"I1": "Offset interval", "I2": m.PerPair[0].OffsetInterval} {
 		if got, _ := f.GetCellValue("Exporter pairs", cell); got != want {
 			t.Errorf("Exporter pairs!%s = %q, want %q", cell, got, want)
 		}
+	}
+	// "Continuation pairs (not in the figures)" wraps into 4 lines of its
+	// 12-wide column: the header row is 4 lines high.
+	if h, err := f.GetRowHeight("Exporter pairs", 1); err != nil || h != 60 {
+		t.Errorf("header row height %v (%v), want 60", h, err)
 	}
 }
