@@ -135,6 +135,14 @@ const (
 	EncExportString                      // absolute time string from a Wireshark export, IE unknown: milliseconds (or fewer digits)
 	EncExportStringMicro                 // the same, whose digits show microseconds
 	EncExportStringNano                  // the same, whose digits show nanoseconds
+	// EncDeltaMicrosecondsZero: flowStartDeltaMicroseconds (158) = 0, the
+	// start equal to the message header's export time. RFC 7011 makes the
+	// delta relative to the header's Export Time, which has whole seconds:
+	// a flow starting after the (floored) export second would need a
+	// negative delta, so exporters clamp it to 0. The true start lies in
+	// [export second, export second + 1 s): the stated start is a lower
+	// bound, like a truncated flowStartSeconds (PrecisionSecond).
+	EncDeltaMicrosecondsZero
 )
 
 var encodingNames = [...]string{
@@ -150,6 +158,8 @@ var encodingNames = [...]string{
 	EncExportString:      "export string",
 	EncExportStringMicro: "export string (us)",
 	EncExportStringNano:  "export string (ns)",
+
+	EncDeltaMicrosecondsZero: "flowStartDeltaMicroseconds=0",
 }
 
 // String returns the encoding's documented name (used in CSV/JSON output).
@@ -173,7 +183,7 @@ func ParseEncoding(s string) (Encoding, bool) {
 // Precision returns the precision a start of this encoding carries.
 func (e Encoding) Precision() Precision {
 	switch e {
-	case EncSeconds:
+	case EncSeconds, EncDeltaMicrosecondsZero:
 		return PrecisionSecond
 	case EncMilliseconds, EncSysUpTime:
 		return PrecisionMilli

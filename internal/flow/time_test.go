@@ -123,3 +123,18 @@ func TestExportStringEncodingShowsEveryDigitTheStringCarries(t *testing.T) {
 		})
 	}
 }
+
+// A flowStartDeltaMicroseconds of 0 says only that the flow started in the
+// export second: [export second, +1 s), like a truncated flowStartSeconds.
+func TestDeltaZeroIsExactToTheSecondOnly(t *testing.T) {
+	p := EncDeltaMicrosecondsZero.Precision()
+	if p != PrecisionSecond || p.Uncertainty() != time.Second || EncDeltaMicroseconds.Precision().Uncertainty() != time.Microsecond {
+		t.Errorf("delta 0: precision %v (%v), delta: %v", p, p.Uncertainty(), EncDeltaMicroseconds.Precision().Uncertainty())
+	}
+	if got := Instant(1700000000 * int64(time.Second)).Format(p); got != "2023-11-14T22:13:20Z" {
+		t.Errorf("printed %s", got)
+	}
+	if e, ok := ParseEncoding("flowStartDeltaMicroseconds=0"); !ok || e != EncDeltaMicrosecondsZero {
+		t.Errorf("ParseEncoding = %v %v", e, ok)
+	}
+}

@@ -294,8 +294,11 @@ func (g *generator) encode(p *packet, e *exporter, frame uint32, ct flow.Instant
 			}
 			var raw uint64
 			b, r.Start, raw = appendTime(b, e, h, cs)
-			if e.ex.Format == FormatV9 && raw == 0 {
+			switch {
+			case e.ex.Format == FormatV9 && raw == 0:
 				r.StartEnc = flow.EncV9UptimeZero
+			case e.ex.Format == FormatIPFIXDelta && raw == 0:
+				r.StartEnc = flow.EncDeltaMicrosecondsZero // clamped to the export second
 			}
 			b, r.End, _ = appendTime(b, e, h, ce)
 			if ipfix {

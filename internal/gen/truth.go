@@ -444,6 +444,8 @@ func precisionNote(pre, post Format) string {
 			notes = append(notes, x.side+" side v9: starts made absolute through the header's whole-second unix_secs lie up to 1 s early")
 		case FormatIPFIXSec:
 			notes = append(notes, x.side+" side in whole seconds: starts up to 1 s early")
+		case FormatIPFIXDelta:
+			notes = append(notes, x.side+" side flowStartDeltaMicroseconds: a start in the export second is sent as delta 0 (the export second), up to 1 s early")
 		}
 	}
 	if len(notes) == 0 {

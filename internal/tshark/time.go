@@ -20,6 +20,11 @@ package tshark
 // "absolute" branch and print 1970-01-01: that is EncV9UptimeZero, start =
 // unix_secs*1000 - sysUptime.
 //
+// IPFIX flowStartDeltaMicroseconds (158) counts back from the header's
+// whole-second export time, so a flow that started after that second is
+// sent with delta 0: a start equal to the export time (with IE 158 known
+// from the template) is flow.EncDeltaMicrosecondsZero, precise to 1 s only.
+//
 // IPFIX flowStartSysUpTime (22) is made absolute with systemInitTimeMilliseconds
 // (160, cflow.sys_init_time), taken from the record itself or remembered per
 // exporter and domain from earlier (options) records.

@@ -1305,7 +1305,13 @@ func (w *Walker) instant(abs, rel string, absIE uint16, ed flow.ExporterDomain) 
 			}
 			row = encodingOfDigits(t)
 		}
-		return t.Truncate(row.unit), row.enc, nil
+		t = t.Truncate(row.unit)
+		if row.ie == 158 && p.hasExport && t == p.exportTime {
+			// Delta 0: a start after the whole-second export time cannot
+			// be encoded and is clamped to it (flow.EncDeltaMicrosecondsZero).
+			return t, flow.EncDeltaMicrosecondsZero, nil
+		}
+		return t, row.enc, nil
 	case rel != "":
 		d, err := ParseSeconds(rel)
 		if err != nil {

@@ -2,6 +2,7 @@ package tshark
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -212,6 +213,50 @@ func TestWalkPitfalls(t *testing.T) {
 			}
 			if !redefined {
 				t.Errorf("no note about the redefined template: %q", w.Tally().Notes)
+			}
+		})
+	}
+}
+
+// TestWalkDeltaZeroStartIsOnlyTheExportSecond takes frame 5 of the
+// time-variants fixture (template 304: flowStartDeltaMicroseconds, 158) and
+// sets its start to what tshark prints for a delta of 0, the header's export
+// time 22:13:20 (tshark shows export time - delta). RFC 7011 makes the delta
+// relative to the whole-second export time, so a flow that started during
+// that second is clamped to it: its true start lies in [22:13:20, 22:13:21).
+func TestWalkDeltaZeroStartIsOnlyTheExportSecond(t *testing.T) {
+	raw, err := io.ReadAll(fixture(t, "e_ipfix_time_variants.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var frames []json.RawMessage
+	if err := json.Unmarshal(raw, &frames); err != nil || len(frames) < 5 || !bytes.Contains(frames[4], []byte(`"cflow.template_ipfix_field_type": "158"`)) {
+		t.Fatalf("fixture frame 5 is not the flowStartDeltaMicroseconds template and record (%v)", err)
+	}
+	const fixtureStart = "Nov 14, 2023 22:13:10.123456000 UTC"
+	for _, tc := range []struct {
+		name    string
+		opt     WalkOptions
+		start   string
+		enc     flow.Encoding
+		printed string
+	}{
+		{"a start equal to the export time is delta 0, exact to the second only", WalkOptions{}, "Nov 14, 2023 22:13:20.000000000 UTC", flow.EncDeltaMicrosecondsZero, "2023-11-14T22:13:20Z"},
+		{"one microsecond before the export time is a real delta", WalkOptions{}, "Nov 14, 2023 22:13:19.999999000 UTC", flow.EncDeltaMicroseconds, "2023-11-14T22:13:19.999999Z"},
+		{"a Wireshark JSON export with the template seen is read the same way", WalkOptions{ExportStrings: true}, "Nov 14, 2023 22:13:20.000000000 UTC", flow.EncDeltaMicrosecondsZero, "2023-11-14T22:13:20Z"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			doc := "[" + strings.Replace(string(frames[4]), fixtureStart, tc.start, 1) + "]"
+			if !strings.Contains(doc, tc.start) {
+				t.Fatalf("the fixture's start %q is gone", fixtureStart)
+			}
+			recs, err := flow.ReadAll(Walk(strings.NewReader(doc), tc.opt))
+			if err != nil || len(recs) != 1 {
+				t.Fatalf("%v %d", err, len(recs))
+			}
+			r := recs[0]
+			if got := r.Start.Format(r.StartEnc.Precision()); r.StartEnc != tc.enc || got != tc.printed {
+				t.Errorf("got %v %s, want %v %s", r.StartEnc, got, tc.enc, tc.printed)
 			}
 		})
 	}

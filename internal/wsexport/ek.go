@@ -675,6 +675,9 @@ func (e *ekReader) message(p ekPacket, c gjson.Result) error {
 					return 0, flow.EncNone, false
 				case ver == 9 && t == 0 && hasExport:
 					return flow.V9Start(uint32(exportSecs), uptimeMs, 0), flow.EncV9UptimeZero, true
+				case known && sf.enc == flow.EncDeltaMicroseconds && hasExport && t.Truncate(sf.unit) == r.ExportTime:
+					// Delta 0: clamped to the export second (see flow.EncDeltaMicrosecondsZero).
+					return t.Truncate(sf.unit), flow.EncDeltaMicrosecondsZero, true
 				case known:
 					return t.Truncate(sf.unit), sf.enc, true
 				}

@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"netflowtimedifference/internal/flow"
+	"netflowtimedifference/internal/gen"
 )
 
 func ekExport(t *testing.T, exe, capture, dir string, ports ...int) string {
@@ -258,5 +259,59 @@ func TestAnEKExportWithoutFrameLayerSaysItsFrameNumbersArePositions(t *testing.T
 	want := []string{"t.ek: the EK export has no frame layer (exported with -J without frame?): frame numbers are packet positions in the export (capture times come from the documents' timestamps, in milliseconds)"}
 	if err != nil || len(recs) != 2 || recs[1].Frame != 2 || recs[1].CaptureTime != flow.UnixMilli(1700000000100) || !slices.Equal(r.Tally().Notes, want) {
 		t.Errorf("%d records (%+v), error %v, notes %q", len(recs), recs, err, r.Tally().Notes)
+	}
+}
+
+// A flowStartDeltaMicroseconds of 0 (a flow that started in its export
+// second, clamped to it: RFC 7011 counts the delta from the whole-second
+// export time) is read from EK as that bound, exact to the second only. The
+// generator's own records are the truth: they say what each start encodes.
+func TestEKDeltaZeroStartsAreTheExportSecondAsTheGeneratorEncodedThem(t *testing.T) {
+	exe := needTshark(t)
+	cfg, ok := gen.Scenario("time-variants")
+	if !ok {
+		t.Skip("scenario time-variants not in this generator")
+	}
+	cfg.Sessions, cfg.Seed = 150, 8 // two flows start in their export second
+	c, err := gen.Generate(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	capture := filepath.Join(dir, "tv.pcap")
+	var b bytes.Buffer
+	if err := c.WritePcap(&b); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(capture, b.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	want := map[flow.Pos]flow.Record{}
+	for _, r := range c.Records {
+		r.File = ""
+		want[r.Pos] = r
+	}
+	got, _ := readAll(t, ekExport(t, exe, capture, dir), Options{})
+	zero, delta := 0, 0
+	for _, g := range got {
+		g.File = ""
+		w, ok := want[g.Pos]
+		if !ok {
+			t.Fatalf("%v: not a generated record", g.Pos)
+		}
+		if w.StartEnc != flow.EncDeltaMicrosecondsZero && w.StartEnc != flow.EncDeltaMicroseconds {
+			continue
+		}
+		if g.StartEnc != w.StartEnc || g.Start != w.Start {
+			t.Errorf("%v: start %s %v, generated %s %v", g.Pos, g.Start, g.StartEnc, w.Start, w.StartEnc)
+		}
+		if w.StartEnc == flow.EncDeltaMicrosecondsZero {
+			zero++
+		} else {
+			delta++
+		}
+	}
+	if zero == 0 || delta == 0 {
+		t.Errorf("%d delta-0 and %d other delta records read: the comparison needs both", zero, delta)
 	}
 }
