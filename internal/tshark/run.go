@@ -102,16 +102,17 @@ type Options struct {
 // Source reads flow records from capture files through tshark, one tshark
 // process per file, one after the other. It implements flow.Reader.
 type Source struct {
-	ctx     context.Context
-	opt     Options
-	exe     string
-	version string
-	next    int
-	st      *state
-	tally   *flow.Tally
-	cur     *run
-	err     error
-	args    [][]string // tshark arguments of each file started
+	ctx      context.Context
+	opt      Options
+	exe      string
+	version  string
+	buffered bool // through stdbuf (see check)
+	next     int
+	st       *state
+	tally    *flow.Tally
+	cur      *run
+	err      error
+	args     [][]string // tshark arguments of each file started
 }
 
 type run struct {
@@ -132,12 +133,85 @@ type proc struct {
 	stderr *tailBuffer
 	stdout *os.File
 	args   []string
+
+	errOut  *os.File      // read end of the stderr pipe
+	errDone chan struct{} // closed once stderr is read to its end (or closed)
+	reaped  sync.Once
+	waitErr error // cmd.Wait's result, once reaped
+}
+
+// startProc starts cmd with stdout and stderr on pipes of our own (stdout's
+// kernel buffer enlarged to pipeSize when > 0). exec then copies nothing
+// itself, so cmd.Wait returns as soon as the process exits, even while a
+// process it left behind (a tshark wrapper script's background child) still
+// holds the pipes' write ends: reap then kills that leftover.
+func startProc(cmd *exec.Cmd, pipeSize int) (*proc, error) {
+	stdout, pw, err := os.Pipe()
+	if err != nil {
+		return nil, err
+	}
+	errOut, ew, err := os.Pipe()
+	if err != nil {
+		stdout.Close()
+		pw.Close()
+		return nil, err
+	}
+	if pipeSize > 0 {
+		setPipeSize(pw, pipeSize)
+	}
+	cmd.Stdout, cmd.Stderr = pw, ew
+	err = cmd.Start()
+	pw.Close()
+	ew.Close()
+	if err != nil {
+		stdout.Close()
+		errOut.Close()
+		return nil, err
+	}
+	p := &proc{cmd: cmd, stdout: stdout, errOut: errOut, stderr: &tailBuffer{max: 16 << 10}, errDone: make(chan struct{})}
+	go func() {
+		_, _ = io.Copy(p.stderr, errOut)
+		close(p.errDone)
+	}()
+	return p, nil
+}
+
+// reap copies the rest of stdout to out while it waits for the process to
+// exit, then kills what is left of its process group (a wrapper's
+// background children holding our pipes: once tshark has exited we want
+// nothing more from them), gives the pipes waitDelay to reach their end
+// (a holder outside the group), closes them and returns Wait's error. It
+// runs once; later calls return the first result.
+func (p *proc) reap(out io.Writer) error {
+	p.reaped.Do(func() {
+		drained := make(chan struct{})
+		go func() {
+			_, _ = io.Copy(out, p.stdout)
+			close(drained)
+		}()
+		p.waitErr = p.cmd.Wait()
+		_ = killGroup(p.cmd)
+		deadline := time.NewTimer(waitDelay)
+		defer deadline.Stop()
+		for _, c := range []chan struct{}{drained, p.errDone} {
+			select {
+			case <-c:
+			case <-deadline.C:
+				deadline.Reset(0) // expired: do not wait for the other pipe either
+			}
+		}
+		p.stdout.Close() // unblocks the copies
+		p.errOut.Close()
+		<-drained
+		<-p.errDone
+	})
+	return p.waitErr
 }
 
 // Open checks tshark and returns a Source over opt.Files. The first tshark
 // process starts on the first Read.
 func Open(ctx context.Context, opt Options) (*Source, error) {
-	exe, version, err := Check(ctx, opt.Tshark)
+	c, exe, err := check(ctx, opt.Tshark)
 	if err != nil {
 		return nil, err
 	}
@@ -155,8 +229,11 @@ func Open(ctx context.Context, opt Options) (*Source, error) {
 			return nil, &Error{Kind: ErrInput, Msg: fmt.Sprintf("--port %d is not a UDP port", p)}
 		}
 	}
-	t := &flow.Tally{Tool: version}
-	return &Source{ctx: ctx, opt: opt, exe: exe, version: version, st: newState(), tally: t}, nil
+	t := &flow.Tally{Tool: c.version}
+	if c.note != "" {
+		t.Notes = append(t.Notes, c.note)
+	}
+	return &Source{ctx: ctx, opt: opt, exe: exe, version: c.version, buffered: c.buffered, st: newState(), tally: t}, nil
 }
 
 // name returns the name of the i-th file shown to the user.
@@ -187,12 +264,28 @@ func (s *Source) Tally() *flow.Tally { return s.tally }
 
 var versionRE = regexp.MustCompile(`^TShark \(Wireshark\) (\d+)\.(\d+)\.(\d+)`)
 
-// checked caches Check's result per executable path for this process.
-var checked sync.Map // path -> version
+// checked caches check's result per executable path for this process.
+var checked sync.Map // path, stdbuf's path -> checkResult
+
+// checkResult is what running tshark --version found out.
+type checkResult struct {
+	version  string
+	buffered bool   // run tshark through stdbuf (outputBuffered)
+	note     string // why stdbuf is not used although it is installed
+}
 
 // Check finds tshark and returns its path and version line. A missing or too
 // old tshark gives an *Error that says how to fix it.
 func Check(ctx context.Context, exe string) (path, version string, err error) {
+	c, path, err := check(ctx, exe)
+	return path, c.version, err
+}
+
+// check is Check, also saying whether stdbuf can run tshark: the version
+// check goes through it as every tshark run does. When stdbuf itself fails
+// (exit status 125, or 126/127: it could not run the command) without
+// output, tshark is asked again directly and then always runs without it.
+func check(ctx context.Context, exe string) (res checkResult, path string, err error) {
 	if exe == "" {
 		exe = "tshark"
 	}
@@ -203,34 +296,59 @@ func Check(ctx context.Context, exe string) (path, version string, err error) {
 			if fi.IsDir() {
 				what = "is a directory"
 			}
-			return "", "", &Error{Kind: ErrNotFound, Msg: fmt.Sprintf("%s %s: give the tshark program with --tshark, or leave it out to use tshark from PATH", exe, what)}
+			return res, "", &Error{Kind: ErrNotFound, Msg: fmt.Sprintf("%s %s: give the tshark program with --tshark, or leave it out to use tshark from PATH", exe, what)}
 		}
-		return "", "", &Error{Kind: ErrNotFound, Msg: fmt.Sprintf("%s not found: install Wireshark's tshark (Debian/Ubuntu: sudo apt-get install tshark)", exe)}
+		return res, "", &Error{Kind: ErrNotFound, Msg: fmt.Sprintf("%s not found: install Wireshark's tshark (Debian/Ubuntu: sudo apt-get install tshark)", exe)}
 	}
-	if v, ok := checked.Load(path + "\x00" + os.Getenv("NFTD_FAKE_TSHARK")); ok {
-		return path, v.(string), nil
+	sb, _ := exec.LookPath("stdbuf")
+	key := path + "\x00" + sb + "\x00" + os.Getenv("NFTD_FAKE_TSHARK")
+	if v, ok := checked.Load(key); ok {
+		return v.(checkResult), path, nil
 	}
-	cmd := exec.CommandContext(ctx, path, "--version")
-	cmd.Env = childEnv()
-	ownGroup(cmd)
-	out, err := cmd.Output()
+	res.buffered = true
+	cmd := outputBuffered(ctx, path, []string{"--version"})
+	out, stderr, err := versionOutput(cmd)
+	var ee *exec.ExitError
+	if cmd.Path != path && len(out) == 0 && errors.As(err, &ee) && ee.ExitCode() >= 125 && ee.ExitCode() <= 127 {
+		if stderr == "" {
+			stderr = "no message"
+		}
+		res.buffered = false
+		res.note = fmt.Sprintf("%s could not run tshark (%s: %s): tshark runs without it, its output in 4 KiB pieces (a little slower)", cmd.Path, ee.ProcessState, stderr)
+		out, _, err = versionOutput(exec.CommandContext(ctx, path, "--version"))
+	}
 	if err != nil {
-		return "", "", &Error{Kind: ErrFailed, Msg: fmt.Sprintf("%s --version failed (%v): is it tshark? Reinstall it (Debian/Ubuntu: sudo apt-get install --reinstall tshark)", path, err)}
+		return res, "", &Error{Kind: ErrFailed, Msg: fmt.Sprintf("%s --version failed (%v): is it tshark? Reinstall it (Debian/Ubuntu: sudo apt-get install --reinstall tshark)", path, err)}
 	}
 	line, _, _ := strings.Cut(string(out), "\n")
 	line = strings.TrimSpace(line)
 	m := versionRE.FindStringSubmatch(line)
 	if m == nil {
-		return "", "", &Error{Kind: ErrFailed, Msg: fmt.Sprintf("%s --version printed %q, not a tshark version", path, line)}
+		return res, "", &Error{Kind: ErrFailed, Msg: fmt.Sprintf("%s --version printed %q, not a tshark version", path, line)}
 	}
 	major, _ := strconv.Atoi(m[1])
 	minor, _ := strconv.Atoi(m[2])
-	version = strings.TrimSpace(m[0])
+	res.version = strings.TrimSpace(m[0])
 	if major < MinVersion[0] || (major == MinVersion[0] && minor < MinVersion[1]) {
-		return "", "", &Error{Kind: ErrTooOld, Msg: fmt.Sprintf("%s is too old: need tshark %d.%d or newer (Debian 12 ships 4.0)", version, MinVersion[0], MinVersion[1])}
+		return res, "", &Error{Kind: ErrTooOld, Msg: fmt.Sprintf("%s is too old: need tshark %d.%d or newer (Debian 12 ships 4.0)", res.version, MinVersion[0], MinVersion[1])}
 	}
-	checked.Store(path+"\x00"+os.Getenv("NFTD_FAKE_TSHARK"), version)
-	return path, version, nil
+	checked.Store(key, res)
+	return res, path, nil
+}
+
+// versionOutput runs cmd (tshark --version) and returns its output and
+// stderr message. Like a tshark run it does not wait for a process the
+// command left behind holding its output (see proc.reap).
+func versionOutput(cmd *exec.Cmd) (out []byte, stderr string, err error) {
+	cmd.Env = childEnv()
+	ownGroup(cmd)
+	p, err := startProc(cmd, 0)
+	if err != nil {
+		return nil, "", err
+	}
+	var b bytes.Buffer
+	err = p.reap(&b)
+	return b.Bytes(), p.stderr.message(), err
 }
 
 // waitDelay is how long Wait waits for tshark's pipes to close after it
@@ -396,27 +514,20 @@ func (s *Source) start(path, name string) (*run, error) {
 	for i := range jobs {
 		args := tsharkArgs(argSpec{file: path, ports: ports, twoPass: twoPass, withPortLayers: withPortLayers, shard: i, jobs: jobs})
 		s.args = append(s.args, args)
-		cmd := outputBuffered(s.ctx, s.exe, args)
+		cmd := exec.CommandContext(s.ctx, s.exe, args...)
+		if s.buffered {
+			cmd = outputBuffered(s.ctx, s.exe, args)
+		}
 		cmd.Env = childEnv()
 		ownGroup(cmd)
-		stderr := &tailBuffer{max: 16 << 10}
-		cmd.Stderr = stderr
-		stdout, pw, err := os.Pipe()
-		if err == nil {
-			setPipeSize(pw, 1<<20)
-			cmd.Stdout = pw
-			err = cmd.Start()
-			pw.Close()
-		}
+		p, err := startProc(cmd, 1<<20)
 		if err != nil {
-			if stdout != nil {
-				stdout.Close()
-			}
 			r.kill()
 			return nil, &Error{Kind: ErrFailed, File: file, Msg: "cannot start tshark", Err: err}
 		}
-		r.procs = append(r.procs, &proc{cmd: cmd, stderr: stderr, stdout: stdout, args: args})
-		outs = append(outs, stdout)
+		p.args = args
+		r.procs = append(r.procs, p)
+		outs = append(outs, p.stdout)
 	}
 	wo := WalkOptions{File: file, Tool: s.version}
 	if sc != nil {
@@ -428,31 +539,23 @@ func (s *Source) start(path, name string) (*run, error) {
 	} else {
 		r.w = walkShards(outs, wo, s.st)
 	}
-	r.w.ownTshark = true
+	r.w.ownOutput()
 	return r, nil
 }
 
 // waitBriefly drains stdout and waits up to d for tshark to exit; then it
 // kills it. exited reports whether tshark ended by itself.
 func (p *proc) waitBriefly(d time.Duration) (exited bool, err error) {
-	if p.cmd.ProcessState != nil {
-		return true, nil // already waited for
-	}
 	done := make(chan error, 1)
-	go func() {
-		_, _ = io.Copy(io.Discard, p.stdout)
-		done <- p.cmd.Wait()
-	}()
+	go func() { done <- p.reap(io.Discard) }()
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
 	case err = <-done:
-		p.stdout.Close()
 		return true, err
 	case <-t.C:
 		_ = killGroup(p.cmd)
 		<-done
-		p.stdout.Close()
 		return false, nil
 	}
 }
@@ -460,12 +563,10 @@ func (p *proc) waitBriefly(d time.Duration) (exited bool, err error) {
 // kill stops every process of the run and waits for them.
 func (r *run) kill() {
 	for _, p := range r.procs {
-		if p.cmd.ProcessState != nil {
-			continue
+		if p.cmd.ProcessState == nil {
+			_ = killGroup(p.cmd)
 		}
-		_ = killGroup(p.cmd)
-		p.stdout.Close() // unblocks a tshark stuck writing
-		_ = p.cmd.Wait()
+		_ = p.reap(io.Discard)
 	}
 }
 
@@ -495,10 +596,9 @@ func (s *Source) finish(werr error) error {
 	}
 	cutNoted := false
 	for _, p := range r.procs {
-		// Drain anything after the closing bracket so tshark can exit.
-		_, _ = io.Copy(io.Discard, p.stdout)
-		err := p.cmd.Wait()
-		p.stdout.Close()
+		// Drain anything after the closing bracket so tshark can exit;
+		// whatever it left behind holding the pipe is not waited for.
+		err := p.reap(io.Discard)
 		if s.ctx.Err() != nil {
 			return s.ctx.Err()
 		}

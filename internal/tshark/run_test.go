@@ -445,3 +445,100 @@ func TestTsharkRunsThroughStdbufOnlyWhenItIsInstalled(t *testing.T) {
 		t.Errorf("without stdbuf: %s %q, want %q", cmd.Path, cmd.Args, want)
 	}
 }
+
+// gone reports whether process pid has ended (or is a zombie waiting for
+// init to reap it), waiting up to two seconds for it.
+func gone(pid int) bool {
+	for deadline := time.Now().Add(2 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+		if err != nil || strings.Contains(string(stat), ") Z ") {
+			return true
+		}
+		if time.Now().After(deadline) {
+			return false
+		}
+	}
+}
+
+// A tshark wrapper script that runs tshark and exits, leaving a
+// background child that holds stdout and stderr (here: a 30 s sleep):
+// once tshark has exited and its array is complete, the run ends at once,
+// with the version and the records tshark gave, and the leftover child is
+// killed with the wrapper's process group.
+func TestAWrappersBackgroundChildHoldingThePipesDoesNotStallTheRun(t *testing.T) {
+	exe, err := os.Executable()
+	if err != nil {
+		t.Skip("cannot find the test binary:", err)
+	}
+	abs, _ := filepath.Abs(filepath.Join("..", "..", "testdata", "tshark", "k_pitfalls.json"))
+	t.Setenv("NFTD_FAKE_JSON", abs)
+	t.Setenv(fakeEnv, "ok")
+	t.Setenv("NFTD_TEST_EXE", exe)
+	for _, tc := range []struct {
+		name     string
+		version  string // the script's line for --version
+		children int
+	}{
+		{"a child left by the run only", `case "$1" in --version) exit 0;; esac`, 1},
+		{"a child left by --version too", "", 2},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			pids := filepath.Join(dir, "pids")
+			t.Setenv("NFTD_TEST_PIDFILE", pids)
+			script := filepath.Join(dir, "tshark")
+			os.WriteFile(script, []byte("#!/bin/sh\n\"$NFTD_TEST_EXE\" \"$@\"\n"+tc.version+"\n(sleep 30 & echo $! >> \"$NFTD_TEST_PIDFILE\")\nexit 0\n"), 0o755)
+			start := time.Now()
+			src, err := Open(context.Background(), Options{Files: []string{emptyPcap(t)}, Tshark: script})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer src.Close()
+			recs, err := flow.ReadAll(src)
+			if err != nil || len(recs) != 6 || src.Version() != "TShark (Wireshark) 4.0.17" {
+				t.Fatalf("%d records, version %q, %v", len(recs), src.Version(), err)
+			}
+			if d := time.Since(start); d > 5*time.Second {
+				t.Errorf("took %v: waited for the wrapper's background child", d)
+			}
+			b, _ := os.ReadFile(pids)
+			var left []int
+			for _, f := range strings.Fields(string(b)) {
+				var pid int
+				fmt.Sscan(f, &pid)
+				if !gone(pid) {
+					left = append(left, pid)
+					syscall.Kill(pid, syscall.SIGKILL)
+				}
+			}
+			if n := len(strings.Fields(string(b))); n != tc.children || len(left) > 0 {
+				t.Errorf("%d background children started (want %d), still running: %v", n, tc.children, left)
+			}
+		})
+	}
+}
+
+// A stdbuf on PATH that cannot run tshark (exit status 125 without output)
+// is not a tshark failure: tshark runs without it, and a note says why.
+func TestABrokenStdbufIsLeftOutWithANote(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "stdbuf"), []byte("#!/bin/sh\necho \"stdbuf: failed to run command\" >&2\nexit 125\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PATH", dir)
+	abs, _ := filepath.Abs(filepath.Join("..", "..", "testdata", "tshark", "k_pitfalls.json"))
+	t.Setenv("NFTD_FAKE_JSON", abs)
+	src, err := fakeSource(t, "ok")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	recs, err := flow.ReadAll(src)
+	if err != nil || len(recs) != 6 {
+		t.Fatalf("%d records, %v", len(recs), err)
+	}
+	want := filepath.Join(dir, "stdbuf") + " could not run tshark (exit status 125: stdbuf: failed to run command): tshark runs without it, its output in 4 KiB pieces (a little slower)"
+	if notes := src.Tally().Notes; !slices.Contains(notes, want) {
+		t.Errorf("notes %q, want %q", notes, want)
+	}
+}

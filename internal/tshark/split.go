@@ -33,6 +33,12 @@ type splitter struct {
 	closed bool  // ']' seen
 	count  int   // elements returned
 	at     int64 // stream offset of the last element returned (or being scanned)
+
+	// ownOutput: the stream is a tshark run by Source. Its array's closing
+	// bracket ends it: waiting for the end of the stream would wait for
+	// every holder of the pipe (a wrapper's background child, say); the
+	// rest, white space, is drained when the process is reaped.
+	ownOutput bool
 }
 
 func newSplitter(r io.Reader) *splitter {
@@ -193,6 +199,9 @@ func (s *splitter) next() ([]byte, error) {
 // message appended) would otherwise be dropped without a word. It returns
 // io.EOF when the stream is clean.
 func (s *splitter) afterArray() error {
+	if s.ownOutput {
+		return io.EOF
+	}
 	c, ok := s.skipSpace()
 	if ok {
 		what := fmt.Sprintf("%q", c)

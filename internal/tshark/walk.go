@@ -204,6 +204,18 @@ func walkShards(rs []io.Reader, opt WalkOptions, st *state) *Walker {
 	return w
 }
 
+// ownOutput marks the input(s) as the output of tshark processes run by
+// Source (see Walker.ownTshark and splitter.ownOutput).
+func (w *Walker) ownOutput() {
+	w.ownTshark = true
+	if w.sp != nil {
+		w.sp.ownOutput = true
+	}
+	for _, sh := range w.shards {
+		sh.sp.ownOutput = true
+	}
+}
+
 // peekFrame reads the frame number of an element without walking it.
 func peekFrame(el []byte) (uint32, bool) {
 	v := gjson.Get(str(el), `_source.layers.frame.frame\.number`)
