@@ -153,40 +153,53 @@ func matchConfig(c *cli.Context) (match.Config, error) {
 	return mc, nil
 }
 
-// domainList parses "310,311" or repeated flags into domain ids.
-func domainList(flag string, vals []string) ([]uint32, error) {
-	var out []uint32
+// listItems splits a list flag's values ("310,311", or the flag repeated)
+// into its items. An empty item (",," or a comma at an end) is refused:
+// it is a typo that would otherwise drop an id without a word.
+func listItems(flag string, vals []string) ([]string, error) {
+	var out []string
 	for _, v := range vals {
 		for _, f := range strings.Split(v, ",") {
 			f = strings.TrimSpace(f)
 			if f == "" {
-				continue
+				return nil, app.Errorf(app.ExitUsage, "--%s %q has an empty element (two commas, or a comma at an end): separate the values by single commas", flag, strings.Join(vals, ","))
 			}
-			n, err := strconv.ParseUint(f, 10, 32)
-			if err != nil {
-				return nil, app.Errorf(app.ExitUsage, "--%s %q: not an observation domain id (0..4294967295)", flag, f)
-			}
-			out = append(out, uint32(n))
+			out = append(out, f)
 		}
+	}
+	return out, nil
+}
+
+// domainList parses "310,311" or repeated flags into domain ids.
+func domainList(flag string, vals []string) ([]uint32, error) {
+	items, err := listItems(flag, vals)
+	if err != nil {
+		return nil, err
+	}
+	var out []uint32
+	for _, f := range items {
+		n, err := strconv.ParseUint(f, 10, 32)
+		if err != nil {
+			return nil, app.Errorf(app.ExitUsage, "--%s %q: not an observation domain id (0..4294967295)", flag, f)
+		}
+		out = append(out, uint32(n))
 	}
 	return out, nil
 }
 
 // addrList parses exporter addresses.
 func addrList(flag string, vals []string) ([]netip.Addr, error) {
+	items, err := listItems(flag, vals)
+	if err != nil {
+		return nil, err
+	}
 	var out []netip.Addr
-	for _, v := range vals {
-		for _, f := range strings.Split(v, ",") {
-			f = strings.TrimSpace(f)
-			if f == "" {
-				continue
-			}
-			a, err := netip.ParseAddr(f)
-			if err != nil {
-				return nil, app.Errorf(app.ExitUsage, "--%s %q: not an IP address", flag, f)
-			}
-			out = append(out, a.Unmap())
+	for _, f := range items {
+		a, err := netip.ParseAddr(f)
+		if err != nil {
+			return nil, app.Errorf(app.ExitUsage, "--%s %q: not an IP address", flag, f)
 		}
+		out = append(out, a.Unmap())
 	}
 	return out, nil
 }
