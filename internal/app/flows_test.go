@@ -2,12 +2,16 @@ package app
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/csv"
 	"encoding/json"
+	"errors"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -271,5 +275,74 @@ func TestFlowsLeavesHeaderFieldsTheInputDoesNotShowEmpty(t *testing.T) {
 				t.Errorf("%s: %s = %q, want %q", filepath.Base(tc.in), k, got, want)
 			}
 		}
+	}
+}
+
+// A gzip-compressed capture whose .gz file is cut is read like the plain
+// capture cut where the compressed data ends: up to its last complete
+// packet, with a note that names the file and says it is cut. A .gz cut
+// inside its first bytes is an input error that says the same.
+func TestACutGzipCaptureIsReadUpToItsLastCompletePacket(t *testing.T) {
+	in := filepath.Join(formatDir, "k_pitfalls.pcap")
+	needCapture(t, in)
+	plain, err := os.ReadFile(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var z bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&z, gzip.NoCompression) // stored blocks: every byte cut is a byte lost
+	zw.Write(plain)
+	zw.Close()
+	dir := t.TempDir()
+	cutGz := filepath.Join(dir, "cut.pcap.gz")
+	os.WriteFile(cutGz, z.Bytes()[:z.Len()*2/3], 0o644)
+	// What the cut .gz still holds, as a plain capture.
+	zr, _ := gzip.NewReader(bytes.NewReader(z.Bytes()[:z.Len()*2/3]))
+	held, rerr := io.ReadAll(zr)
+	if !errors.Is(rerr, io.ErrUnexpectedEOF) || len(held) < 24 || len(held) >= len(plain) {
+		t.Fatalf("the cut gzip holds %d of %d bytes (%v)", len(held), len(plain), rerr)
+	}
+	cutPlain := filepath.Join(dir, "cut.pcap")
+	os.WriteFile(cutPlain, held, 0o644)
+
+	read := func(f string) ([]flow.Record, *flow.Tally) {
+		t.Helper()
+		src, err := OpenInputs(context.Background(), []string{f}, SourceOptions{})
+		if err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		defer src.Close()
+		recs, err := flow.ReadAll(src)
+		if err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		return recs, src.Tally()
+	}
+	got, tally := read(cutGz)
+	want, _ := read(cutPlain)
+	all, _ := read(in)
+	if len(got) == 0 || len(got) != len(want) || len(got) >= len(all) {
+		t.Fatalf("%d records from the cut .gz, %d from the plain capture cut alike, %d from the whole capture", len(got), len(want), len(all))
+	}
+	for i := range got {
+		g, w := got[i], want[i]
+		g.File, w.File = "", ""
+		if g.NAT != nil || w.NAT != nil {
+			g.NAT, w.NAT = nil, nil
+		}
+		if g != w {
+			t.Errorf("record %d: %v, want %v", i, got[i], want[i])
+		}
+	}
+	note := cutGz + ": the gzip file is cut (it ends before its compressed data does): the capture in it is read up to its last complete packet"
+	if !slices.Contains(tally.Notes, note) {
+		t.Errorf("notes %q, want %q", tally.Notes, note)
+	}
+
+	head := filepath.Join(dir, "head.pcap.gz")
+	os.WriteFile(head, z.Bytes()[:12], 0o644)
+	_, err = OpenInputs(context.Background(), []string{head}, SourceOptions{})
+	if want := head + ": the gzip file is cut: it ends before its compressed data does (unexpected EOF)"; Code(err) != ExitInput || err == nil || err.Error() != want {
+		t.Errorf("got %v (code %d), want code %d: %s", err, Code(err), ExitInput, want)
 	}
 }

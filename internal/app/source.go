@@ -240,14 +240,37 @@ func captureFile(path string, ne *wsexport.NotExportError, m *multiInput) (strin
 		return "", Errorf(ExitInput, "%s: cannot copy the capture to a temporary file: %v", path, err)
 	}
 	m.temps = append(m.temps, tmp.Name())
-	_, err = io.Copy(tmp, ne.Body)
+	in := &readErr{r: ne.Body}
+	n, err := io.Copy(tmp, in)
 	if cerr := tmp.Close(); err == nil {
 		err = cerr
 	}
-	if err != nil {
+	switch {
+	case errors.Is(in.err, wsexport.ErrGzipCut) && n >= 24:
+		// Like a capture cut short: tshark reads up to the last complete
+		// packet (and notes a packet cut in the middle).
+		m.tally.Notes = append(m.tally.Notes, fmt.Sprintf("%s: the gzip file is cut (it ends before its compressed data does): the capture in it is read up to its last complete packet", path))
+	case in.err != nil:
+		return "", Errorf(ExitInput, "%s: %v", path, in.err)
+	case err != nil:
 		return "", Errorf(ExitInput, "%s: cannot copy the capture to a temporary file: %v", path, err)
 	}
 	return tmp.Name(), nil
+}
+
+// readErr remembers the error its reader returned, to tell a bad input
+// from a failing write when io.Copy fails.
+type readErr struct {
+	r   io.Reader
+	err error
+}
+
+func (r *readErr) Read(p []byte) (int, error) {
+	n, err := r.r.Read(p)
+	if err != nil && err != io.EOF {
+		r.err = err
+	}
+	return n, err
 }
 
 // isGzip reports whether the file starts with the gzip magic.

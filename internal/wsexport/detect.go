@@ -75,6 +75,11 @@ const sniffLen = 8192
 // nil error; only a read error is returned as an error.
 func Detect(r *bufio.Reader) (Kind, error) {
 	b, err := r.Peek(sniffLen)
+	if errors.Is(err, ErrGzipCut) && len(b) > 0 {
+		// A short cut .gz: tell the kind from what it holds; reading it
+		// meets the cut again (a capture is read up to the cut).
+		err = nil
+	}
 	if err != nil && err != io.EOF && !errors.Is(err, bufio.ErrBufferFull) {
 		return KindUnknown, err
 	}
@@ -201,14 +206,14 @@ func OpenRaw(path string, stdin io.Reader) (io.ReadCloser, Kind, error) {
 		zr, err := gzip.NewReader(br)
 		if err != nil {
 			src.Close()
-			return nil, KindUnknown, fmt.Errorf("%s: gzip: %w", name(path), err)
+			return nil, KindUnknown, fmt.Errorf("%s: %w", name(path), gzipError(err))
 		}
 		zr.Multistream(true)
-		br = bufio.NewReaderSize(zr, 64<<10)
+		br = bufio.NewReaderSize(gzipReader{zr}, 64<<10)
 		kind, err = Detect(br)
 		if err != nil {
 			src.Close()
-			return nil, KindUnknown, fmt.Errorf("%s: gzip: %w", name(path), err)
+			return nil, KindUnknown, fmt.Errorf("%s: %w", name(path), gzipError(err))
 		}
 		rc = readCloser{br, src}
 	}
@@ -264,6 +269,38 @@ func OpenRaw(path string, stdin io.Reader) (io.ReadCloser, Kind, error) {
 // input)" for "-" (tshark.InputName, which the JSON walker uses too).
 // Records name standard input "-", as the user wrote it.
 func name(path string) string { return tshark.InputName(path) }
+
+// ErrGzipCut is matched (errors.Is) by the read error of a gzip-compressed
+// input whose compressed data ends early: the .gz file was cut (a copy or
+// download that stopped). The error matches io.ErrUnexpectedEOF too.
+var ErrGzipCut = errors.New("the gzip file is cut: it ends before its compressed data does")
+
+// errGzipCut is what a cut gzip stream's reads return.
+var errGzipCut = fmt.Errorf("%w (%w)", ErrGzipCut, io.ErrUnexpectedEOF)
+
+// gzipError says what a gzip reader's error means: a cut file, or damaged
+// data ("gzip: invalid checksum", "flate: corrupt input ...").
+func gzipError(err error) error {
+	switch {
+	case errors.Is(err, ErrGzipCut):
+		return err
+	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
+		return errGzipCut
+	}
+	return fmt.Errorf("gzip data damaged: %w", err)
+}
+
+// gzipReader makes the read errors of a gzip stream say what they mean
+// (gzipError); "unexpected EOF" alone reads like any other cut stream.
+type gzipReader struct{ r io.Reader }
+
+func (g gzipReader) Read(p []byte) (int, error) {
+	n, err := g.r.Read(p)
+	if err != nil && err != io.EOF {
+		err = gzipError(err)
+	}
+	return n, err
+}
 
 type readCloser struct {
 	io.Reader

@@ -10,6 +10,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -129,6 +130,42 @@ func TestGzipAndStandardInputAreReadByContent(t *testing.T) {
 	checkGUIRecords(t, recs, 0)
 	if recs[0].File != "-" { // as the README says: records read from standard input name their file "-"
 		t.Errorf("file %q", recs[0].File)
+	}
+}
+
+// A .gz cut short says so, whatever is inside (here a JSON export): not a
+// bare "unexpected EOF", nor, for a gzip stream that is not one, a cut.
+func TestACutOrDamagedGzipSaysWhatIsWrongWithIt(t *testing.T) {
+	raw, err := os.ReadFile(guiFixture)
+	if err != nil {
+		t.Fatal(err)
+	}
+	z := gz(t, raw)
+	dir := t.TempDir()
+	cut := filepath.Join(dir, "export.json.gz")
+	os.WriteFile(cut, z[:len(z)/2], 0o644)
+	r, err := Open(context.Background(), cut, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	_, err = flow.ReadAll(r)
+	if !errors.Is(err, ErrGzipCut) || !strings.HasSuffix(err.Error(), ": reading JSON output: the gzip file is cut: it ends before its compressed data does (unexpected EOF)") || !strings.HasPrefix(err.Error(), cut) {
+		t.Errorf("cut: %v", err)
+	}
+
+	bad := slices.Clone(z)
+	bad[len(bad)-8] ^= 0xff // the CRC-32 of the trailer
+	damaged := filepath.Join(dir, "damaged.json.gz")
+	os.WriteFile(damaged, bad, 0o644)
+	r, err = Open(context.Background(), damaged, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	_, err = flow.ReadAll(r)
+	if errors.Is(err, ErrGzipCut) || err == nil || !strings.HasSuffix(err.Error(), "gzip data damaged: gzip: invalid checksum") {
+		t.Errorf("damaged: %v", err)
 	}
 }
 
