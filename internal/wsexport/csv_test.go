@@ -124,7 +124,20 @@ func TestCSVRows(t *testing.T) {
 			name: "a frame whose lists differ in length is not read and is noted",
 			rows: csvRow("1", "", "10.0.0.1", "", "CFLOW", "", "320", "80,443", "1.1.1.1,1.1.1.2,1.1.1.3", "", "") +
 				csvRow("2", "", "10.0.0.1", "", "CFLOW", "", "320", "80", "1.1.1.1", gtb(1), ""),
-			records: 1, starts: 1, noteText: "1 frames were not read because their flow lists differ",
+			records: 1, starts: 1, noteText: "1 frame was not read because its flow lists differ",
+		},
+		{
+			name: "one frame with two observation domains is not read, and the note counts it in the singular",
+			rows: csvRow("1", "", "10.0.0.1", "", "CFLOW", "", "310,320", "80,443", "1.1.1.1,1.1.1.2", "", "") +
+				csvRow("2", "", "10.0.0.1", "", "CFLOW", "", "320", "80", "1.1.1.1", gtb(1), ""),
+			records: 1, starts: 1, noteText: "t.csv: 1 frame carries several observation domains (several messages in one TCP segment, or IE 149 in the records) and was not read; export as JSON",
+		},
+		{
+			name: "two frames with two observation domains are counted in the plural",
+			rows: csvRow("1", "", "10.0.0.1", "", "CFLOW", "", "310,320", "80,443", "1.1.1.1,1.1.1.2", "", "") +
+				csvRow("2", "", "10.0.0.1", "", "CFLOW", "", "320,310", "80,443", "1.1.1.1,1.1.1.2", "", "") +
+				csvRow("3", "", "10.0.0.1", "", "CFLOW", "", "320", "80", "1.1.1.1", gtb(1), ""),
+			records: 1, starts: 1, noteText: "t.csv: 2 frames carry several observation domains (several messages in one TCP segment, or IE 149 in the records) and were not read; export as JSON",
 		},
 		{
 			name:    "a relative StartTime (v9 uptime) is refused",
@@ -449,7 +462,7 @@ func TestCSVAddressColumnsOfDifferentLengthsAreNotPaired(t *testing.T) {
 	text := `"No.","Source","Observation Domain Id","cflow.dstaddr","cflow.dstaddrv6","DstPort"` + "\n" +
 		csvRow("4", "192.0.2.1", "7", "10.0.1.1,10.0.1.2", "2001:db8:b::1", "80,443,53")
 	recs, tl, err := readCSV(t, text, Options{})
-	if err != nil || len(recs) != 0 || !strings.Contains(strings.Join(tl.Notes, "\n"), "1 frames were not read because their flow lists differ in length (first: frame 4)") {
+	if err != nil || len(recs) != 0 || !strings.Contains(strings.Join(tl.Notes, "\n"), "1 frame was not read because its flow lists differ in length (first: frame 4)") {
 		t.Errorf("%d records, error %v, notes %q", len(recs), err, tl.Notes)
 	}
 }
@@ -570,7 +583,7 @@ func TestACSVFrameWhoseMiddleListIsShorterIsNotRead(t *testing.T) {
 	text := `"No.","Source","Observation Domain Id","DstAddr","DstPort","SrcAddr"` + "\n" +
 		csvRow("5", "192.0.2.1", "7", "10.0.1.1,10.0.1.2,10.0.1.3", "80,443", "10.0.0.1,10.0.0.2,10.0.0.3")
 	recs, tl, err := readCSV(t, text, Options{})
-	if err != nil || len(recs) != 0 || !strings.Contains(strings.Join(tl.Notes, "\n"), "1 frames were not read because their flow lists differ in length (first: frame 5)") {
+	if err != nil || len(recs) != 0 || !strings.Contains(strings.Join(tl.Notes, "\n"), "1 frame was not read because its flow lists differ in length (first: frame 5)") {
 		t.Errorf("%d records, error %v, notes %q", len(recs), err, tl.Notes)
 	}
 }

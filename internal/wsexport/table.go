@@ -907,8 +907,8 @@ func (t *tableReader) finish() {
 	}
 	if t.misalignedRows > 0 {
 		tl.Notes = append(tl.Notes, fmt.Sprintf(
-			"%s: %d frames were not read because their flow lists differ in length (first: %s): the packet mixes templates or some records lack a field, so entries cannot be paired with flows; export as JSON",
-			t.label, t.misalignedRows, t.firstMisaligned))
+			"%s: %s flow lists differ in length (first: %s): the packet mixes templates or some records lack a field, so entries cannot be paired with flows; export as JSON",
+			t.label, count(t.misalignedRows, "frame was not read because its", "frames were not read because their"), t.firstMisaligned))
 	}
 	if t.startMisaligned > 0 {
 		tl.Notes = append(tl.Notes, fmt.Sprintf(
@@ -922,8 +922,8 @@ func (t *tableReader) finish() {
 	}
 	if t.multiDomainRows > 0 {
 		tl.Notes = append(tl.Notes, fmt.Sprintf(
-			"%s: %d frames carry several observation domains (several messages in one TCP segment, or IE 149 in the records) and were not read; export as JSON",
-			t.label, t.multiDomainRows))
+			"%s: %s several observation domains (several messages in one TCP segment, or IE 149 in the records) and %s not read; export as JSON",
+			t.label, count(t.multiDomainRows, "frame carries", "frames carry"), wasWere(t.multiDomainRows)))
 	}
 	if t.records > 0 && t.flowProt < 0 {
 		tl.Notes = append(tl.Notes, fmt.Sprintf(
@@ -931,7 +931,7 @@ func (t *tableReader) finish() {
 			t.label))
 	}
 	if t.badProto > 0 {
-		tl.Notes = append(tl.Notes, fmt.Sprintf("%s: %d records name a protocol that is not known; their protocol is left 0", t.label, t.badProto))
+		tl.Notes = append(tl.Notes, fmt.Sprintf("%s: %s protocol is left 0", t.label, count(t.badProto, "record names a protocol that is not known; its", "records name a protocol that is not known; their")))
 	}
 	if t.records > 0 && len(t.cols[roleFrame]) == 0 {
 		tl.Notes = append(tl.Notes, fmt.Sprintf("%s: no No. (frame.number) column: frame numbers are row positions in the export, not Wireshark's", t.label))
@@ -971,4 +971,21 @@ func frameTime(s string) flow.Instant {
 		return flow.InstantOf(excelEpoch.Add(time.Duration(f*86400*1e6) * time.Microsecond))
 	}
 	return 0
+}
+
+// count writes n with the singular or plural words: "1 frame carries",
+// "2 frames carry".
+func count(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}
+
+// wasWere is "was" for one, "were" otherwise.
+func wasWere(n int) string {
+	if n == 1 {
+		return "was"
+	}
+	return "were"
 }
