@@ -477,7 +477,7 @@ func reportPairs(recs []flow.Record, ps []match.Pair) []report.Pair {
 
 func clockOf(label string, a stats.Analysis, pairs, unPre, unPost int) report.Clock {
 	c := report.Clock{
-		Label: label, Pairs: pairs, UnmatchedPre: unPre, UnmatchedPost: unPost, Continuations: a.Continuations,
+		Label: label, Pairs: pairs, UnmatchedPre: unPre, UnmatchedPost: unPost, Continuations: a.Continuations, Coarse: a.Coarse,
 		Min: a.Min, P5: a.P5, Median: a.Median, Mean: a.Mean, P95: a.P95, Max: a.Max, Stddev: a.Stddev, MAD: a.MAD,
 		WithinTolerance: a.WithinTolerance,
 		Offset:          a.Offset.Estimate, OffsetLow: a.Offset.Low, OffsetHigh: a.Offset.High,
@@ -602,9 +602,18 @@ func verdict(a stats.Analysis, per []groupAnalysis, m *report.Model, res *match.
 		if k := len(x.Segments); k > 1 {
 			// The offset is the last level's (see stats.Analysis.Offset).
 			n, since = count(x.Segments[k-1].N, "pair", "pairs"), " since the last clock step"
-		} else if x.Continuations > 0 {
+		} else {
 			// The tables count every pair; say why this number is smaller.
-			n += " besides " + count(x.Continuations, "continuation pair", "continuation pairs")
+			var left []string
+			if x.Continuations > 0 {
+				left = append(left, count(x.Continuations, "continuation pair", "continuation pairs"))
+			}
+			if x.Coarse > 0 {
+				left = append(left, count(x.Coarse, "pair", "pairs")+" of coarse precision")
+			}
+			if len(left) > 0 {
+				n += " besides " + strings.Join(left, " and ")
+			}
 		}
 		return fmt.Sprintf("%s %s .. %s, %s%s", x.Offset.Name(), stats.FormatSignedMs(x.Offset.Low), stats.FormatSignedMs(x.Offset.High), n, since)
 	}

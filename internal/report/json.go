@@ -402,6 +402,7 @@ func (j *jsonBuf) clock(c *Clock) *jsonBuf {
 	j.key("pairs").int(int64(c.Pairs)).raw(",")
 	j.key("clock_pairs").int(int64(c.ClockPairs())).raw(",")
 	j.key("continuation_pairs").int(int64(c.Continuations)).raw(",")
+	j.key("coarse_pairs").int(int64(c.Coarse)).raw(",")
 	j.key("unmatched_pre").int(int64(c.UnmatchedPre)).raw(",")
 	j.key("unmatched_post").int(int64(c.UnmatchedPost)).raw(",")
 	for _, kv := range []struct {

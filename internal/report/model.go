@@ -57,6 +57,9 @@ type Clock struct {
 	// the clock figures below (all of them are used when every pair is
 	// one, and Continuations is then 0): the figures rest on ClockPairs.
 	Continuations int
+	// Coarse counts the pairs left out of the figures for a start far
+	// coarser than the other pairs' (stats.Analysis.Coarse).
+	Coarse int
 
 	Min, P5, Median, Mean, P95, Max, Stddev, MAD float64
 	WithinTolerance                              float64 // share of pairs with |delta - 0| <= tolerance, 0..1
@@ -84,7 +87,7 @@ type Clock struct {
 }
 
 // ClockPairs is the number of pairs the clock figures rest on.
-func (c *Clock) ClockPairs() int { return c.Pairs - c.Continuations }
+func (c *Clock) ClockPairs() int { return c.Pairs - c.Continuations - c.Coarse }
 
 // Step is a clock step: the difference jumps and stays.
 type Step struct {

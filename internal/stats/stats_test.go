@@ -473,3 +473,37 @@ func TestAClockDriftingBeyondTheToleranceIsOutOfSync(t *testing.T) {
 		t.Errorf("drift from 0 to 50 ms: %s %q, want in sync", a.Verdict.Code, a.Verdict.Reasons)
 	}
 }
+
+func TestAFewCoarsePairsAmongFineOnesAreLeftOutOfTheFigures(t *testing.T) {
+	// fine pairs differ by exactly 1 ms (ms on both sides), coarse ones by
+	// 400 ms (a delta-0 start on the post side, exact to 1 s only).
+	samples := func(fine, coarse int) []Sample {
+		var ss []Sample
+		for i := range fine {
+			ss = append(ss, Sample{AtNs: int64(i) * 1e9, DeltaNs: 1e6, PreEnc: flow.EncMilliseconds, PostEnc: flow.EncMilliseconds})
+		}
+		for i := range coarse {
+			ss = append(ss, Sample{AtNs: int64(fine+i) * 1e9, DeltaNs: 400e6, PreEnc: flow.EncMilliseconds, PostEnc: flow.EncDeltaMicrosecondsZero})
+		}
+		return ss
+	}
+	for _, tc := range []struct {
+		name         string
+		fine, coarse int
+		wantCoarse   int
+		wantN        int
+		wantPrecMs   float64
+	}{
+		{"3 coarse among 333 fine are left out", 333, 3, 3, 333, 1},
+		{"10 % coarse are still left out", 90, 10, 10, 90, 1},
+		{"a third coarse (encodings pooled) are kept and set the precision", 20, 10, 0, 30, 1000},
+		{"all coarse are kept", 0, 30, 0, 30, 1000},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			a := Analyze(samples(tc.fine, tc.coarse), Options{})
+			if a.Coarse != tc.wantCoarse || a.N != tc.wantN || a.PrecisionMs != tc.wantPrecMs {
+				t.Errorf("coarse %d, n %d, precision %v ms; want %d, %d, %v", a.Coarse, a.N, a.PrecisionMs, tc.wantCoarse, tc.wantN, tc.wantPrecMs)
+			}
+		})
+	}
+}

@@ -157,8 +157,13 @@ type Sample struct {
 
 // Analysis is the clock analysis of a set of pairs. Differences in ms.
 type Analysis struct {
-	Summary                 // of the pairs used (continuations left out)
-	Continuations   int     // pairs left out as continuations
+	Summary           // of the pairs used (continuations left out)
+	Continuations int // pairs left out as continuations
+	// Coarse counts the pairs left out because a start of theirs is far
+	// coarser than the rest's (see coarseMinority), e.g. an IPFIX
+	// flowStartDeltaMicroseconds clamped to 0, which only bounds its start
+	// within a second, among hundreds exact to the microsecond.
+	Coarse          int
 	WithinTolerance float64 // share of pairs with |delta| <= tolerance, 0..1
 	// Offset is the median difference with its confidence interval; after
 	// clock steps, that of the last segment (the clock as it is since the
@@ -239,6 +244,7 @@ func Analyze(samples []Sample, opt Options) Analysis {
 	} else {
 		conts = 0
 	}
+	use, coarse := withoutCoarseMinority(use)
 	n := len(use)
 	ds := make([]float64, n)
 	at := make([]int64, n)
@@ -255,6 +261,7 @@ func Analyze(samples []Sample, opt Options) Analysis {
 	a := Analysis{
 		Summary:           Summarize(ds),
 		Continuations:     conts,
+		Coarse:            coarse,
 		WithinTolerance:   WithinTolerance(ds, tol),
 		Offset:            MedianCI(ds, opt.Level),
 		PrecisionMs:       float64(prec) / 1e6,
@@ -285,6 +292,43 @@ func Analyze(samples []Sample, opt Options) Analysis {
 	return a
 }
 
+// coarseShare is the largest share of the pairs that withoutCoarseMinority
+// leaves out.
+const coarseShare = 0.1
+
+// withoutCoarseMinority leaves out the pairs whose precision is coarser than
+// the finest pairs' when they are a small minority (at most coarseShare of
+// the pairs, so at least nine finer ones for each): the median
+// of hundreds of pairs exact to the microsecond does not become a second
+// less certain because three records could only bound their start. Mixes of
+// a larger share (exporter pairs of different encodings pooled) are kept
+// whole: their pooled figures state that the precision varies.
+func withoutCoarseMinority(ss []Sample) ([]Sample, int) {
+	if len(ss) == 0 {
+		return ss, 0
+	}
+	fine := time.Duration(math.MaxInt64)
+	for _, s := range ss {
+		fine = min(fine, PairPrecision(s.PreEnc, s.PostEnc))
+	}
+	coarse := 0
+	for _, s := range ss {
+		if PairPrecision(s.PreEnc, s.PostEnc) > fine {
+			coarse++
+		}
+	}
+	if coarse == 0 || float64(coarse) > coarseShare*float64(len(ss)) {
+		return ss, 0
+	}
+	kept := make([]Sample, 0, len(ss)-coarse)
+	for _, s := range ss {
+		if PairPrecision(s.PreEnc, s.PostEnc) == fine {
+			kept = append(kept, s)
+		}
+	}
+	return kept, coarse
+}
+
 func verdict(a *Analysis, n int) (v Verdict) {
 	add := func(format string, args ...any) { v.Reasons = append(v.Reasons, fmt.Sprintf(format, args...)) }
 	tol, prec := a.ToleranceMs, a.PrecisionMs
@@ -309,6 +353,10 @@ func verdict(a *Analysis, n int) (v Verdict) {
 	} else {
 		add("%d %s; the post side's start times differ from the pre side's by %s (median; %s %s to %s)",
 			n, pairs(n), FormatSignedMs(o.Estimate), o.Name(), FormatSignedMs(o.Low), FormatSignedMs(o.High))
+	}
+	if a.Coarse > 0 {
+		add("%d %s left out of the figures: a start of theirs is coarser than the other %d pairs' (%s), such as an IPFIX flowStartDeltaMicroseconds clamped to 0 that only bounds its start within the export second",
+			a.Coarse, pairs(a.Coarse), n, "exact to "+FormatMs(prec))
 	}
 	if a.Continuations > 0 {
 		add("%d %s of continuation records (long sessions split by the exporters' active timeouts) left out: their starts follow each exporter's schedule, not its clock", a.Continuations, pairs(a.Continuations))
