@@ -371,7 +371,7 @@ func (c *combo) plausibility(quantum int64) {
 	}
 	dev := make([]int64, len(u))
 	for i, s := range u {
-		dev[i] = abs64(s.d - c.ref.at(s.t))
+		dev[i] = c.ref.dev(s.t, s.d)
 	}
 	c.spread = int64(1.4826 * float64(medianInt(dev)))
 	c.tie = min(quantum, max(2*int64(time.Millisecond), tieSigmas*c.spread))

@@ -154,10 +154,11 @@ func (m *matcher) take(P, Q []entry, pb, qb, i, c int) bool {
 	return true
 }
 
-// edgesOf appends up to edgeCap edges per post exporter domain of pre entry
-// p (position i in its group) to the free, compatible post entries Q within
-// the window, nearest to the reference of their exporter pair first. full
-// reports whether the cap cut a list (so a later round may find more).
+// edgesOf appends up to edgeCap edges per post exporter domain (and level
+// of the reference: two within the bracket of a clock step) of pre entry
+// p (position i in its group) to the free, compatible post entries Q
+// within the window, nearest to the reference of their exporter pair first.
+// full reports whether the cap cut a list (so a later round may find more).
 func (m *matcher) edgesOf(edges []edge, i int32, p *entry, Q []entry, qb, pb int) ([]edge, bool) {
 	pcont := m.preCont[pb+int(i)]
 	lo, hi := m.window(Q, p.t)
@@ -168,34 +169,53 @@ func (m *matcher) edgesOf(edges []edge, i int32, p *entry, Q []entry, qb, pb int
 	a := p.ed()
 	for _, b := range m.targets[a] {
 		cb := &m.combos[m.comboOf(a, b)]
-		target := addSat(p.t, cb.ref.at(p.t))
-		pos := lo + lowerBound(Q[lo:hi], target)
-		x, y := pos-1, pos
-		n := 0
-		for x >= lo || y < hi {
-			var c int
-			if y >= hi || (x >= lo && target-Q[x].t <= Q[y].t-target) {
-				c = x
-				x--
-			} else {
-				c = y
-				y++
+		v, alt, two := cb.ref.levels(p.t)
+		n0 := len(edges)
+		for k, level := range [2]int64{v, alt} {
+			target := addSat(p.t, level)
+			pos := lo + lowerBound(Q[lo:hi], target)
+			x, y := pos-1, pos
+			n := 0
+		walk:
+			for x >= lo || y < hi {
+				var c int
+				if y >= hi || (x >= lo && target-Q[x].t <= Q[y].t-target) {
+					c = x
+					x--
+				} else {
+					c = y
+					y++
+				}
+				q := &Q[c]
+				if m.isUsed(q.rec) || !compatible(p.app, q.app) || q.ed() != b {
+					continue
+				}
+				if n == edgeCap {
+					full = true
+					break
+				}
+				if k > 0 {
+					for _, e := range edges[n0:] {
+						if e.q == int32(c) {
+							continue walk // found from the other level
+						}
+					}
+				}
+				d := q.t - p.t
+				cost := abs64(subSat(d, v))
+				if two {
+					cost = min(cost, abs64(subSat(d, alt)))
+				}
+				qcont := m.postCont[qb+c]
+				if cb.gate > 0 && cost > cb.gate && !(pcont && qcont) && !m.brokenChainTail(pb+int(i), p, q, qcont, cb) {
+					continue // implausible: see plausibility
+				}
+				edges = append(edges, edge{key: edgeKey(cost, cb.tie, p.counters() != q.counters(), pcont != qcont), p: i, q: int32(c)})
+				n++
 			}
-			q := &Q[c]
-			if m.isUsed(q.rec) || !compatible(p.app, q.app) || q.ed() != b {
-				continue
-			}
-			if n == edgeCap {
-				full = true
+			if !two {
 				break
 			}
-			cost := abs64(q.t - target)
-			qcont := m.postCont[qb+c]
-			if cb.gate > 0 && cost > cb.gate && !(pcont && qcont) && !m.brokenChainTail(pb+int(i), p, q, qcont, cb) {
-				continue // implausible: see plausibility
-			}
-			edges = append(edges, edge{key: edgeKey(cost, cb.tie, p.counters() != q.counters(), pcont != qcont), p: i, q: int32(c)})
-			n++
 		}
 	}
 	return edges, full
@@ -214,7 +234,7 @@ func (m *matcher) plausible(pi int, p, q *entry, qcont bool) bool {
 		return true
 	}
 	c := &m.combos[m.comboOf(p.ed(), q.ed())]
-	return c.gate == 0 || abs64(q.t-p.t-c.ref.at(p.t)) <= c.gate || m.brokenChainTail(pi, p, q, qcont, c)
+	return c.gate == 0 || c.ref.dev(p.t, q.t-p.t) <= c.gate || m.brokenChainTail(pi, p, q, qcont, c)
 }
 
 // brokenChainTail reports whether pre entry p (position pi), a
@@ -242,7 +262,7 @@ func (m *matcher) brokenChainTail(pi int, p, q *entry, qcont bool, c *combo) boo
 		return false
 	}
 	d := subSat(int64(qr.End), int64(pr.End))
-	return d != math.MinInt64 && d != math.MaxInt64 && abs64(subSat(d, c.ref.at(p.t))) <= c.gate
+	return d != math.MinInt64 && d != math.MaxInt64 && c.ref.dev(p.t, d) <= c.gate
 }
 
 // best returns the position in Q[lo:hi] of p's candidate closest to the
@@ -252,26 +272,37 @@ func (m *matcher) best(p *entry, Q []entry, lo, hi, skip int) (int, int64) {
 	bestPos, bestCost := -1, int64(0)
 	a := p.ed()
 	for _, b := range m.targets[a] {
-		target := addSat(p.t, m.combos[m.comboOf(a, b)].ref.at(p.t))
-		pos := lo + lowerBound(Q[lo:hi], target)
-		x, y := pos-1, pos
-		for x >= lo || y < hi {
-			var c int
-			if y >= hi || (x >= lo && target-Q[x].t <= Q[y].t-target) {
-				c = x
-				x--
-			} else {
-				c = y
-				y++
+		ref := &m.combos[m.comboOf(a, b)].ref
+		v, alt, two := ref.levels(p.t)
+		for _, level := range [2]int64{v, alt} {
+			target := addSat(p.t, level)
+			pos := lo + lowerBound(Q[lo:hi], target)
+			x, y := pos-1, pos
+			for x >= lo || y < hi {
+				var c int
+				if y >= hi || (x >= lo && target-Q[x].t <= Q[y].t-target) {
+					c = x
+					x--
+				} else {
+					c = y
+					y++
+				}
+				q := &Q[c]
+				if c == skip || !compatible(p.app, q.app) || q.ed() != b {
+					continue
+				}
+				cost := abs64(subSat(q.t-p.t, v))
+				if two {
+					cost = min(cost, abs64(subSat(q.t-p.t, alt)))
+				}
+				if bestPos < 0 || cost < bestCost {
+					bestPos, bestCost = c, cost
+				}
+				break
 			}
-			q := &Q[c]
-			if c == skip || !compatible(p.app, q.app) || q.ed() != b {
-				continue
+			if !two {
+				break
 			}
-			if cost := abs64(q.t - target); bestPos < 0 || cost < bestCost {
-				bestPos, bestCost = c, cost
-			}
-			break
 		}
 	}
 	return bestPos, bestCost
@@ -581,7 +612,7 @@ func (m *matcher) why(g, i int, e entry, O []entry, dir int64) Unmatched {
 			// Every plausible candidate so far is missing: remember the
 			// implausible one nearest to the offset.
 			c := &m.combos[m.comboOf(p.ed(), q.ed())]
-			ref := c.ref.at(p.t)
+			ref := c.ref.level(p.t, q.t-p.t)
 			if cost := abs64(q.t - p.t - ref); bestCost < 0 || cost < bestCost {
 				bestCost = cost
 				u.Why, u.NearestNs, u.OffsetNs, u.GateNs = ReasonImplausible, q.t-p.t, ref, c.gate
