@@ -21,8 +21,11 @@
 // are then taken greedily by closeness to that offset; packets and octets
 // agreeing break ties within the start times' precision. Continuation
 // records (long sessions split by the active timeout) are paired after the
-// first segments, following each session's chain of records, and their
-// pairs are marked so that the clock statistics can leave them out.
+// first segments, following each session's chain of records (a record whose
+// predecessor is paired pairs only along its chain); two continuations
+// without a chain pair beyond the plausibility gate only within the band
+// where the chained continuation pairs lie. Their pairs are marked so that
+// the clock statistics can leave them out.
 //
 // This package uses only internal/flow and the standard library.
 package match

@@ -30,6 +30,13 @@ type combo struct {
 	// candidates tie, and the gate beyond which a first segment's
 	// candidate is not its session's partner (0: no gate).
 	spread, tie, gate int64
+	// contDev holds the differences from the reference of the
+	// continuation pairs that follow their sessions' chains from pairs
+	// within the gate; band turns them into the continuation band
+	// [bandLo, bandHi] (hasBand: measured).
+	contDev        []int64
+	bandLo, bandHi int64
+	hasBand        bool
 	// noOffset: the unambiguous keys' differences spread like coincidences
 	// over the window (see estimate): the two exporters share no sessions
 	// within it, and their candidates do not pair.
@@ -371,11 +378,55 @@ func (c *combo) plausibility(quantum int64) {
 	}
 	dev := make([]int64, len(u))
 	for i, s := range u {
-		dev[i] = abs64(s.d - c.ref.at(s.t))
+		dev[i] = c.ref.dev(s.t, s.d)
 	}
 	c.spread = int64(1.4826 * float64(medianInt(dev)))
 	c.tie = min(quantum, max(2*int64(time.Millisecond), tieSigmas*c.spread))
 	c.gate = quantum + max(int64(gateFloor), gateSigmas*c.spread)
+}
+
+// Tuning of the continuation band.
+const (
+	// minBandPairs is the fewest chained continuation pairs from which the
+	// band is measured; with fewer, pairs of continuations take no gate.
+	minBandPairs = 5
+	// bandTrim is the share of chained pairs left out at either end of the
+	// band: a chain that follows a coincidental pair of first segments
+	// lies anywhere, and the gate's margin around the band makes up for
+	// the true pairs trimmed.
+	bandTrim = 0.05
+)
+
+// band measures the continuation band from contDev. An exporter splits a
+// long session at its active timeout on its own schedule, so the starts of
+// the two records of one continued segment differ by the clocks' offset
+// plus the difference of the two exporters' split points: by up to a scan
+// interval or so when both split at the same timeout, drifting apart along
+// the chain when their timeouts differ slightly. The continuation pairs
+// that follow their sessions' chains from pairs within the gate show how
+// far that goes between these two exporters; a pair of continuations
+// without such a chain is taken beyond the gate only within the range they
+// span (trimmed by bandTrim at either end), widened by the gate.
+func (c *combo) band() {
+	d := c.contDev
+	c.contDev = nil
+	if len(d) < minBandPairs {
+		return
+	}
+	slices.Sort(d)
+	k := int(bandTrim * float64(len(d)-1))
+	c.bandLo, c.bandHi, c.hasBand = d[k], d[len(d)-1-k], true
+}
+
+// inBand reports whether a pair of continuations with difference d at pre
+// start t lies within the continuation band widened by the gate (always,
+// when the band is not measured).
+func (c *combo) inBand(t, d int64) bool {
+	if !c.hasBand {
+		return true
+	}
+	s := subSat(d, c.ref.level(t, d))
+	return s >= c.bandLo-c.gate && s <= c.bandHi+c.gate
 }
 
 // plural writes n with the singular or the plural words.

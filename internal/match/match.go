@@ -83,26 +83,28 @@ type index struct {
 func (x *index) group(g int) []entry { return x.ent[x.off[g]:x.off[g+1]] }
 
 type matcher struct {
-	recs     []flow.Record
-	eds      []flow.ExporterDomain // interned exporter domains (both sides); nil when more than maxEDs
-	combos   []combo               // per (pre ed, post ed): ed*len(eds)+ed, or one when eds is nil
-	targets  [][]int               // per pre ed: the post eds whose combo is kept
-	win      int64
-	quantum  int64   // width within which start times cannot be told apart (precision of the pairs)
-	edUnc    []int64 // per exporter domain: uncertainty of its usual start-time encoding, ns
-	pre      index
-	post     index
-	grpApp   []uint32 // per group: 0 no app, an app id, or mixedApp
-	ngroups  int
-	preMatch []int32  // per pre entry: post entry position, -1
-	used     []uint64 // per record (bit): paired already
-	preCont  []bool   // per pre entry: continuation record (see continuations)
-	postCont []bool
-	preHead  []bool // per pre entry: a continuation that heads its chain (see continuations)
-	postHead []bool
-	prePred  []int32 // per pre entry: the entry it continues, -1
-	postSucc []int32 // per post entry: the entry continuing it, -1
-	skipCont bool    // the offset estimate leaves continuation records out
+	recs      []flow.Record
+	eds       []flow.ExporterDomain // interned exporter domains (both sides); nil when more than maxEDs
+	combos    []combo               // per (pre ed, post ed): ed*len(eds)+ed, or one when eds is nil
+	targets   [][]int               // per pre ed: the post eds whose combo is kept
+	win       int64
+	quantum   int64   // width within which start times cannot be told apart (precision of the pairs)
+	edUnc     []int64 // per exporter domain: uncertainty of its usual start-time encoding, ns
+	pre       index
+	post      index
+	grpApp    []uint32 // per group: 0 no app, an app id, or mixedApp
+	ngroups   int
+	preMatch  []int32  // per pre entry: post entry position, -1
+	postMatch []int32  // per post entry: pre entry position, -1 (one-to-one pairing only)
+	used      []uint64 // per record (bit): paired already
+	preCont   []bool   // per pre entry: continuation record (see continuations)
+	postCont  []bool
+	preHead   []bool // per pre entry: a continuation that heads its chain (see continuations)
+	postHead  []bool
+	prePred   []int32 // per pre entry: the entry it continues, -1
+	postPred  []int32 // per post entry: the entry it continues, -1
+	postSucc  []int32 // per post entry: the entry continuing it, -1
+	skipCont  bool    // the offset estimate leaves continuation records out
 	// firstExport is, per exporter domain, the earliest header export time
 	// (else capture time) of its records: the start of the capture on the
 	// exporter's own clock.
@@ -128,19 +130,17 @@ func Run(recs []flow.Record, cfg Config) (*Result, error) {
 	}
 	m := &matcher{recs: recs, win: int64(res.Window)}
 	m.build(res, &sides, nPre, nPost)
-	var postPred []int32
 	m.preCont, m.prePred, m.preHead = m.continuations(&m.pre)
-	m.postCont, postPred, m.postHead = m.continuations(&m.post)
-	m.postSucc = make([]int32, len(postPred))
+	m.postCont, m.postPred, m.postHead = m.continuations(&m.post)
+	m.postSucc = make([]int32, len(m.postPred))
 	for i := range m.postSucc {
 		m.postSucc[i] = -1
 	}
-	for q, q0 := range postPred {
+	for q, q0 := range m.postPred {
 		if q0 >= 0 {
 			m.postSucc[q0] = int32(q)
 		}
 	}
-	postPred = nil
 	m.estimate(res)
 	if cfg.AllPairs {
 		m.allPairs(res)

@@ -9,7 +9,7 @@ import (
 
 // edge is a candidate pair within one group, ranked for the greedy pass:
 // first whether both records are of the same kind (first segment or
-// continuation), then by closeness to the reference offset in units of the
+// continuation; a chain head may be either), then by closeness to the reference offset in units of the
 // quantum (start times closer than the precision cannot be told apart),
 // then by whether the packet and octet counters agree, then by the exact
 // closeness.
@@ -38,6 +38,10 @@ func (m *matcher) pairAll() {
 	for i := range m.preMatch {
 		m.preMatch[i] = -1
 	}
+	m.postMatch = make([]int32, len(m.post.ent))
+	for i := range m.postMatch {
+		m.postMatch[i] = -1
+	}
 	m.used = make([]uint64, (len(m.recs)+63)/64)
 	var edges, tmp []edge
 	var more []bool
@@ -50,33 +54,51 @@ func (m *matcher) pairAll() {
 		edges = edges[:0]
 		for i := range P {
 			if want(i) && !m.isUsed(P[i].rec) {
-				edges, _ = m.edgesOf(edges, int32(i), &P[i], Q, qb, pb)
+				edges, _ = m.edgesOf(edges, int32(i), &P[i], Q, qb, pb, false)
 			}
+		}
+		if len(edges) == 0 {
+			return
 		}
 		tmp, cnt = sortEdges(edges, tmp, cnt)
 		for _, e := range edges {
-			m.take(P, Q, pb, qb, int(e.p), int(e.q))
+			// A predecessor paired in this round claims the record
+			// for its chain (follow comes next).
+			if !m.predPaired(pb+int(e.p), qb+int(e.q)) {
+				m.take(P, Q, pb, qb, int(e.p), int(e.q))
+			}
 		}
 	}
+	// follow pairs each free continuation with the post record that
+	// continues the partner of its predecessor (in time order, so chains
+	// of several segments follow); with band, it notes the pairs'
+	// differences for the continuation band (see combo.band).
+	follow := func(band bool) {
+		for i := range P {
+			if m.preCont[pb+i] && !m.isUsed(P[i].rec) {
+				if c := m.chain(P, Q, pb, qb, i); c >= 0 && m.take(P, Q, pb, qb, i, c) && band {
+					cb := &m.combos[m.comboOf(P[i].ed(), Q[c].ed())]
+					d := Q[c].t - P[i].t
+					cb.contDev = append(cb.contDev, subSat(d, cb.ref.level(P[i].t, d)))
+				}
+			}
+		}
+	}
+	// First segments first, with the heads of chains (see continuations),
+	// which may be first segments too, in rounds of global greedy by
+	// closeness under the plausibility gate; then the chains that follow
+	// from their pairs. A continuation is not a first segment's partner
+	// while its chain may claim it: such pairs wait for the second phase.
+	// A key with one record per side cannot hold a chain: it waits too.
 	for g := 0; g < m.ngroups; g++ {
 		P, Q = m.pre.group(g), m.post.group(g)
-		if len(P) == 0 || len(Q) == 0 {
+		if len(P) == 0 || len(Q) == 0 || len(P) == 1 && len(Q) == 1 {
 			continue
 		}
 		pb, qb = int(m.pre.off[g]), int(m.post.off[g])
-		if len(P) == 1 && len(Q) == 1 {
-			if m.inWindow(Q[0].t, P[0].t) && compatible(P[0].app, Q[0].app) && m.kept(P[0].ed(), Q[0].ed()) &&
-				!m.isUsed(P[0].rec) && !m.isUsed(Q[0].rec) && m.plausible(pb, &P[0], &Q[0], m.postCont[qb]) {
-				m.preMatch[pb] = int32(qb)
-				m.setUsed(P[0].rec)
-				m.setUsed(Q[0].rec)
-			}
-			continue
-		}
-		// First segments first, in rounds of global greedy by closeness.
 		more = slices.Grow(more[:0], len(P))[:len(P)]
 		for i := range more {
-			more[i] = !m.preCont[pb+i]
+			more[i] = !m.preCont[pb+i] || m.preHead[pb+i]
 		}
 		for round := 0; round < maxRounds; round++ {
 			edges = edges[:0]
@@ -85,7 +107,7 @@ func (m *matcher) pairAll() {
 					continue
 				}
 				var full bool
-				edges, full = m.edgesOf(edges, int32(i), &P[i], Q, qb, pb)
+				edges, full = m.edgesOf(edges, int32(i), &P[i], Q, qb, pb, true)
 				more[i] = full
 			}
 			if len(edges) == 0 {
@@ -102,25 +124,109 @@ func (m *matcher) pairAll() {
 				break
 			}
 		}
-		// Then continuations. The heads of chains that may continue a
-		// segment exported before the capture (see continuations) go
-		// first, by global greedy. A continuation follows its session's
-		// chain: it pairs with the post record continuing the partner of
-		// its predecessor (in time order, so chains of several segments
-		// follow). Those without a chain then take their best candidates by
-		// global greedy, and chains are followed once more from them.
+		follow(true)
+	}
+	for ci := range m.combos {
+		m.combos[ci].band()
+	}
+	// Then the continuations. The heads left (their partners lie beyond
+	// the gate: they continue segments exported before the capture) go
+	// first, by global greedy; chains are followed from their pairs.
+	// Continuations without a chain then take their best candidates by
+	// global greedy, and chains are followed once more from them. Pairs of
+	// continuations beyond the gate must lie within the continuation band.
+	// Last, the first segments left may take the continuations left
+	// (within the gate: a session whose earlier segment was lost on one
+	// side).
+	for g := 0; g < m.ngroups; g++ {
+		P, Q = m.pre.group(g), m.post.group(g)
+		if len(P) == 0 || len(Q) == 0 {
+			continue
+		}
+		pb, qb = int(m.pre.off[g]), int(m.post.off[g])
+		if len(P) == 1 && len(Q) == 1 {
+			if m.inWindow(Q[0].t, P[0].t) && compatible(P[0].app, Q[0].app) && m.kept(P[0].ed(), Q[0].ed()) &&
+				!m.isUsed(P[0].rec) && !m.isUsed(Q[0].rec) && m.plausible(pb, &P[0], &Q[0], m.postCont[qb]) {
+				m.preMatch[pb], m.postMatch[qb] = int32(qb), int32(pb)
+				m.setUsed(P[0].rec)
+				m.setUsed(Q[0].rec)
+			}
+			continue
+		}
+		if !m.freeContinuations(P, Q, pb, qb) {
+			continue // nothing left that the steps below could pair
+		}
 		greedy(func(i int) bool { return m.preHead[pb+i] })
 		for pass := 0; pass < 2; pass++ {
-			for i := range P {
-				if m.preCont[pb+i] && !m.isUsed(P[i].rec) {
-					if c := m.chain(P, Q, pb, qb, i); c >= 0 {
-						m.take(P, Q, pb, qb, i, c)
-					}
-				}
-			}
+			follow(false)
 			greedy(func(i int) bool { return m.preCont[pb+i] })
 		}
+		follow(false)
+		greedy(func(i int) bool { return !m.preCont[pb+i] })
 	}
+}
+
+// freeContinuations reports whether the group's pre entries P or post
+// entries Q hold a free continuation while the other side holds a free
+// record: the second phase pairs nothing else.
+func (m *matcher) freeContinuations(P, Q []entry, pb, qb int) bool {
+	var freeP, freeQ, cont bool
+	for i := range P {
+		if !m.isUsed(P[i].rec) {
+			freeP = true
+			if m.preCont[pb+i] {
+				cont = true
+				break
+			}
+		}
+	}
+	for i := range Q {
+		if !m.isUsed(Q[i].rec) {
+			freeQ = true
+			if cont || m.postCont[qb+i] {
+				cont = true
+				break
+			}
+		}
+	}
+	return cont && freeP && freeQ
+}
+
+// predPaired reports whether pre entry pi or post entry qi continues a
+// record that is paired: such a record pairs only along its chain (see
+// chain), with the continuation of its predecessor's partner. When that
+// is missing (lost with an export packet, or beyond the capture), any
+// other candidate is another session's record: the chains of the two
+// sides tie each record to its session. One exception: when both
+// predecessors are paired, but could as well have been paired with each
+// other (see crossedTie), the tie was decided by the counters, which the
+// first segments of split sessions do not share, and the two
+// continuations may pair.
+func (m *matcher) predPaired(pi, qi int) bool {
+	p0, q0 := m.prePred[pi], m.postPred[qi]
+	pp := p0 >= 0 && m.preMatch[p0] >= 0
+	qp := q0 >= 0 && m.isUsed(m.post.ent[q0].rec)
+	if pp && qp && m.postMatch[q0] >= 0 {
+		return !m.crossedTie(int(p0), int(q0))
+	}
+	return pp || qp
+}
+
+// crossedTie reports whether pre entry p0 and post entry q0, each paired
+// with another record, lie as close to the reference as the closer of
+// their two pairs, in units of the tie closeness: the greedy pass could
+// not tell them apart by start times.
+func (m *matcher) crossedTie(p0, q0 int) bool {
+	P, Q := m.pre.ent, m.post.ent
+	cost := func(pi, qi int) (int64, int64) {
+		c := &m.combos[m.comboOf(P[pi].ed(), Q[qi].ed())]
+		return c.ref.dev(P[pi].t, Q[qi].t-P[pi].t), c.tie
+	}
+	c1, _ := cost(p0, int(m.preMatch[p0]))
+	c2, _ := cost(int(m.postMatch[q0]), q0)
+	cx, tie := cost(p0, q0)
+	tie = max(tie, 1)
+	return cx/tie <= max(c1, c2)/tie
 }
 
 // chain returns the position in Q of the free post record that continues
@@ -148,18 +254,22 @@ func (m *matcher) take(P, Q []entry, pb, qb, i, c int) bool {
 	if m.isUsed(pr) || m.isUsed(qr) {
 		return false
 	}
-	m.preMatch[pb+i] = int32(qb + c)
+	m.preMatch[pb+i], m.postMatch[qb+c] = int32(qb+c), int32(pb+i)
 	m.setUsed(pr)
 	m.setUsed(qr)
 	return true
 }
 
-// edgesOf appends up to edgeCap edges per post exporter domain of pre entry
-// p (position i in its group) to the free, compatible post entries Q within
-// the window, nearest to the reference of their exporter pair first. full
-// reports whether the cap cut a list (so a later round may find more).
-func (m *matcher) edgesOf(edges []edge, i int32, p *entry, Q []entry, qb, pb int) ([]edge, bool) {
-	pcont := m.preCont[pb+int(i)]
+// edgesOf appends up to edgeCap edges per post exporter domain (and level
+// of the reference: two within the bracket of a clock step) of pre entry
+// p (position i in its group) to the free, compatible post entries Q
+// within the window, nearest to the reference of their exporter pair first.
+// full reports whether the cap cut a list (so a later round may find more).
+// With first (the first segments' rounds) only first segments and heads
+// are candidates, and the gate holds for every one: a head is paired there
+// as a first segment.
+func (m *matcher) edgesOf(edges []edge, i int32, p *entry, Q []entry, qb, pb int, first bool) ([]edge, bool) {
+	pcont, phead := m.preCont[pb+int(i)], m.preHead[pb+int(i)]
 	lo, hi := m.window(Q, p.t)
 	if lo == hi {
 		return edges, false
@@ -168,34 +278,55 @@ func (m *matcher) edgesOf(edges []edge, i int32, p *entry, Q []entry, qb, pb int
 	a := p.ed()
 	for _, b := range m.targets[a] {
 		cb := &m.combos[m.comboOf(a, b)]
-		target := addSat(p.t, cb.ref.at(p.t))
-		pos := lo + lowerBound(Q[lo:hi], target)
-		x, y := pos-1, pos
-		n := 0
-		for x >= lo || y < hi {
-			var c int
-			if y >= hi || (x >= lo && target-Q[x].t <= Q[y].t-target) {
-				c = x
-				x--
-			} else {
-				c = y
-				y++
+		v, alt, two := cb.ref.levels(p.t)
+		n0 := len(edges)
+		for k, level := range [2]int64{v, alt} {
+			target := addSat(p.t, level)
+			pos := lo + lowerBound(Q[lo:hi], target)
+			x, y := pos-1, pos
+			n := 0
+		walk:
+			for x >= lo || y < hi {
+				var c int
+				if y >= hi || (x >= lo && target-Q[x].t <= Q[y].t-target) {
+					c = x
+					x--
+				} else {
+					c = y
+					y++
+				}
+				q := &Q[c]
+				qcont, qhead := m.postCont[qb+c], m.postHead[qb+c]
+				if m.isUsed(q.rec) || !compatible(p.app, q.app) || q.ed() != b ||
+					first && qcont && !qhead || !first && m.predPaired(pb+int(i), qb+c) {
+					continue
+				}
+				if n == edgeCap {
+					full = true
+					break
+				}
+				if k > 0 {
+					for _, e := range edges[n0:] {
+						if e.q == int32(c) {
+							continue walk // found from the other level
+						}
+					}
+				}
+				d := q.t - p.t
+				cost := abs64(subSat(d, v))
+				if two {
+					cost = min(cost, abs64(subSat(d, alt)))
+				}
+				if cb.gate > 0 && cost > cb.gate && (first || !m.beyondGate(pb+int(i), p, q, qcont, cb)) {
+					continue // implausible: see plausibility
+				}
+				kindsDiffer := !phead && !qhead && pcont != qcont
+				edges = append(edges, edge{key: edgeKey(cost, cb.tie, p.counters() != q.counters(), kindsDiffer), p: i, q: int32(c)})
+				n++
 			}
-			q := &Q[c]
-			if m.isUsed(q.rec) || !compatible(p.app, q.app) || q.ed() != b {
-				continue
-			}
-			if n == edgeCap {
-				full = true
+			if !two {
 				break
 			}
-			cost := abs64(q.t - target)
-			qcont := m.postCont[qb+c]
-			if cb.gate > 0 && cost > cb.gate && !(pcont && qcont) && !m.brokenChainTail(pb+int(i), p, q, qcont, cb) {
-				continue // implausible: see plausibility
-			}
-			edges = append(edges, edge{key: edgeKey(cost, cb.tie, p.counters() != q.counters(), pcont != qcont), p: i, q: int32(c)})
-			n++
 		}
 	}
 	return edges, full
@@ -203,18 +334,25 @@ func (m *matcher) edgesOf(edges []edge, i int32, p *entry, Q []entry, qb, pb int
 
 // plausible reports whether pre entry p (position pi in the pre index)
 // and post entry q lie close enough to their exporter pair's offset to be
-// one session's records (see combo.plausibility). Two continuations are
-// always plausible: their starts follow the exporters' schedules. A
-// continuation and a first segment are held to the gate like two first
-// segments (a session split on one side only is rare, another session of a
-// popular key is not), unless brokenChainTail spares them.
+// one session's records (see combo.plausibility), or beyond the gate, are
+// spared by beyondGate.
 func (m *matcher) plausible(pi int, p, q *entry, qcont bool) bool {
-	pcont := m.preCont[pi]
-	if pcont && qcont {
-		return true
-	}
 	c := &m.combos[m.comboOf(p.ed(), q.ed())]
-	return c.gate == 0 || abs64(q.t-p.t-c.ref.at(p.t)) <= c.gate || m.brokenChainTail(pi, p, q, qcont, c)
+	return c.gate == 0 || c.ref.dev(p.t, q.t-p.t) <= c.gate || m.beyondGate(pi, p, q, qcont, c)
+}
+
+// beyondGate reports whether a candidate beyond the gate may still pair:
+// two continuations whose difference lies within the continuation band
+// (their starts follow the exporters' split schedules, see combo.band),
+// or the tail of a broken chain (see brokenChainTail). A continuation and
+// a first segment are otherwise held to the gate like two first segments
+// (a session split on one side only is rare, another session of a popular
+// key is not).
+func (m *matcher) beyondGate(pi int, p, q *entry, qcont bool, c *combo) bool {
+	if m.preCont[pi] && qcont {
+		return c.inBand(p.t, q.t-p.t)
+	}
+	return m.brokenChainTail(pi, p, q, qcont, c)
 }
 
 // brokenChainTail reports whether pre entry p (position pi), a
@@ -225,11 +363,12 @@ func (m *matcher) plausible(pi int, p, q *entry, qcont bool) bool {
 // q's start is a split point on its exporter's schedule, so the two starts
 // differ by the exporters' schedules, not by the clocks, and the gate on
 // starts does not apply. Their ends do: the last segments of one session
-// end together, at the clocks' offset. (Segments ended by a split end at
-// their exporter's scan for expired flows, often together with other
-// sessions' segments, so a first segment is never spared against a
-// continuation whose predecessor is paired, nor a first segment of the
-// pre side, whose pairing comes before the continuations'.)
+// end together, at the clocks' offset. Their starts, split points on both
+// exporters' schedules, lie within the continuation band. (Segments ended
+// by a split end at their exporter's scan for expired flows, often
+// together with other sessions' segments, so a first segment is never
+// spared against a continuation whose predecessor is paired, nor a first
+// segment of the pre side, whose pairing comes before the continuations'.)
 func (m *matcher) brokenChainTail(pi int, p, q *entry, qcont bool, c *combo) bool {
 	if qcont || !m.preCont[pi] {
 		return false
@@ -242,7 +381,7 @@ func (m *matcher) brokenChainTail(pi int, p, q *entry, qcont bool, c *combo) boo
 		return false
 	}
 	d := subSat(int64(qr.End), int64(pr.End))
-	return d != math.MinInt64 && d != math.MaxInt64 && abs64(subSat(d, c.ref.at(p.t))) <= c.gate
+	return d != math.MinInt64 && d != math.MaxInt64 && c.ref.dev(p.t, d) <= c.gate && c.inBand(p.t, q.t-p.t)
 }
 
 // best returns the position in Q[lo:hi] of p's candidate closest to the
@@ -252,26 +391,37 @@ func (m *matcher) best(p *entry, Q []entry, lo, hi, skip int) (int, int64) {
 	bestPos, bestCost := -1, int64(0)
 	a := p.ed()
 	for _, b := range m.targets[a] {
-		target := addSat(p.t, m.combos[m.comboOf(a, b)].ref.at(p.t))
-		pos := lo + lowerBound(Q[lo:hi], target)
-		x, y := pos-1, pos
-		for x >= lo || y < hi {
-			var c int
-			if y >= hi || (x >= lo && target-Q[x].t <= Q[y].t-target) {
-				c = x
-				x--
-			} else {
-				c = y
-				y++
+		ref := &m.combos[m.comboOf(a, b)].ref
+		v, alt, two := ref.levels(p.t)
+		for _, level := range [2]int64{v, alt} {
+			target := addSat(p.t, level)
+			pos := lo + lowerBound(Q[lo:hi], target)
+			x, y := pos-1, pos
+			for x >= lo || y < hi {
+				var c int
+				if y >= hi || (x >= lo && target-Q[x].t <= Q[y].t-target) {
+					c = x
+					x--
+				} else {
+					c = y
+					y++
+				}
+				q := &Q[c]
+				if c == skip || !compatible(p.app, q.app) || q.ed() != b {
+					continue
+				}
+				cost := abs64(subSat(q.t-p.t, v))
+				if two {
+					cost = min(cost, abs64(subSat(q.t-p.t, alt)))
+				}
+				if bestPos < 0 || cost < bestCost {
+					bestPos, bestCost = c, cost
+				}
+				break
 			}
-			q := &Q[c]
-			if c == skip || !compatible(p.app, q.app) || q.ed() != b {
-				continue
+			if !two {
+				break
 			}
-			if cost := abs64(q.t - target); bestPos < 0 || cost < bestCost {
-				bestPos, bestCost = c, cost
-			}
-			break
 		}
 	}
 	return bestPos, bestCost
@@ -431,6 +581,10 @@ func (m *matcher) allPairs(res *Result) {
 	for i := range m.preMatch {
 		m.preMatch[i] = -1
 	}
+	m.postMatch = make([]int32, len(m.post.ent)) // for the reasons (see why)
+	for i := range m.postMatch {
+		m.postMatch[i] = -1
+	}
 	m.used = make([]uint64, (len(m.recs)+63)/64)
 	seen := map[[2]int32]bool{} // pairs found both ways (records indexed in both directions)
 	for g := 0; g < m.ngroups; g++ {
@@ -455,7 +609,7 @@ func (m *matcher) allPairs(res *Result) {
 				}
 				res.Pairs = append(res.Pairs, Pair{Pre: p.rec, Post: q.rec, DeltaNs: q.t - p.t, Candidates: int32(k), RunnerUpNs: -1,
 					Continuation: m.preCont[pb+i] || m.postCont[qb+c], Head: m.preHead[pb+i] || m.postHead[qb+c]})
-				m.preMatch[pb+i] = int32(qb + c)
+				m.preMatch[pb+i], m.postMatch[qb+c] = int32(qb+c), int32(pb+i)
 				m.setUsed(p.rec)
 				m.setUsed(q.rec)
 			}
@@ -505,7 +659,9 @@ func (m *matcher) collectUnmatched(res *Result) {
 // says more than one without.
 func reasonRank(r Reason) int {
 	switch r {
-	case ReasonTaken:
+	case ReasonTaken, ReasonTakenFirst:
+		return 7
+	case ReasonChainEnds, ReasonChainClaimed:
 		return 6
 	case ReasonImplausible:
 		return 5
@@ -535,15 +691,14 @@ func (m *matcher) kept(a, b int) bool {
 // why explains entry e (position i in its group) of one side, given the
 // other side's entries O of the same group; dir is +1 for a pre record
 // (delta = other - e) and -1 for a post record (delta = e - other).
+//
+// The reasons follow the pairing's rules: a record that continues a paired
+// record pairs only along its chain (predPaired); a candidate is plausible
+// within the gate or as beyondGate allows; a plausible candidate left is
+// taken, by a closer pair or by one that ranks before (see whyTaken).
 func (m *matcher) why(g, i int, e entry, O []entry, dir int64) Unmatched {
 	u := Unmatched{Index: e.rec}
 	pb, qb := int(m.pre.off[g]), int(m.post.off[g])
-	var econt bool
-	if dir > 0 {
-		econt = m.preCont[pb+i]
-	} else {
-		econt = m.postCont[qb+i]
-	}
 	if len(O) == 0 {
 		u.Why = ReasonNoKey
 		return u
@@ -552,7 +707,8 @@ func (m *matcher) why(g, i int, e entry, O []entry, dir int64) Unmatched {
 	if m.count(g, O, lo, hi, e.app) > 0 {
 		u.Why = ReasonOtherExporter
 		bestCost := int64(-1)
-		noOffset := false
+		noOffset, claimed, ownChain := false, false, false
+		taken := ReasonNone
 		for j := lo; j < hi; j++ {
 			o := &O[j]
 			if !compatible(e.app, o.app) {
@@ -561,12 +717,11 @@ func (m *matcher) why(g, i int, e entry, O []entry, dir int64) Unmatched {
 			// O is the other side: j indexes the post group for a pre
 			// record, the pre group for a post record.
 			var p, q *entry
-			var pi int
-			var qc bool
+			var pi, qi int
 			if dir > 0 {
-				p, q, pi, qc = &e, o, pb+i, m.postCont[qb+j]
+				p, q, pi, qi = &e, o, pb+i, qb+j
 			} else {
-				p, q, pi, qc = o, &e, pb+j, econt
+				p, q, pi, qi = o, &e, pb+j, qb+i
 			}
 			if !m.kept(p.ed(), q.ed()) {
 				if len(m.combos) > 0 && m.combos[m.comboOf(p.ed(), q.ed())].noOffset {
@@ -574,20 +729,45 @@ func (m *matcher) why(g, i int, e entry, O []entry, dir int64) Unmatched {
 				}
 				continue
 			}
-			if m.plausible(pi, p, q, qc) {
-				u.Why = ReasonTaken
-				break
+			if m.predPaired(pi, qi) {
+				// Which side's chain holds the pair back: this record's
+				// own, or the candidate's.
+				if own := m.ownPredPaired(pi, qi, dir); own {
+					ownChain = true
+				} else if m.plausible(pi, p, q, m.postCont[qi]) {
+					claimed = true
+				}
+				continue
+			}
+			if m.plausible(pi, p, q, m.postCont[qi]) {
+				if r := m.whyTaken(pi, qi, dir); r > taken {
+					taken = r
+				}
+				continue
 			}
 			// Every plausible candidate so far is missing: remember the
 			// implausible one nearest to the offset.
 			c := &m.combos[m.comboOf(p.ed(), q.ed())]
-			ref := c.ref.at(p.t)
-			if cost := abs64(q.t - p.t - ref); bestCost < 0 || cost < bestCost {
+			d := q.t - p.t
+			ref := c.ref.level(p.t, d)
+			if cost := abs64(d - ref); bestCost < 0 || cost < bestCost {
 				bestCost = cost
-				u.Why, u.NearestNs, u.OffsetNs, u.GateNs = ReasonImplausible, q.t-p.t, ref, c.gate
+				u.Why, u.NearestNs, u.OffsetNs, u.GateNs = ReasonImplausible, d, ref, c.gate
+				u.HasBand = m.preCont[pi] && m.postCont[qi] && c.hasBand
+				u.BandLoNs, u.BandHiNs = c.bandLo, c.bandHi
 			}
 		}
-		if u.Why == ReasonOtherExporter && noOffset {
+		if taken != ReasonNone && claimed {
+			taken = ReasonTakenFirst // some held for chains: not all taken by closer pairs
+		}
+		switch {
+		case taken != ReasonNone:
+			u = Unmatched{Index: e.rec, Why: taken}
+		case ownChain:
+			u = Unmatched{Index: e.rec, Why: ReasonChainEnds}
+		case claimed:
+			u = Unmatched{Index: e.rec, Why: ReasonChainClaimed}
+		case u.Why == ReasonOtherExporter && noOffset:
 			u.Why = ReasonNoOffset
 		}
 		return u
@@ -603,6 +783,46 @@ func (m *matcher) why(g, i int, e entry, O []entry, dir int64) Unmatched {
 		u.NearestNs = subSat(e.t, O[c].t)
 	}
 	return u
+}
+
+// ownPredPaired reports whether the record explained by why (the pre entry
+// pi for dir > 0, else the post entry qi) continues a paired record.
+func (m *matcher) ownPredPaired(pi, qi int, dir int64) bool {
+	if dir > 0 {
+		p0 := m.prePred[pi]
+		return p0 >= 0 && m.preMatch[p0] >= 0
+	}
+	q0 := m.postPred[qi]
+	return q0 >= 0 && m.isUsed(m.post.ent[q0].rec)
+}
+
+// whyTaken explains why the plausible candidate of pre entry pi and post
+// entry qi, one of which is paired already (the other is the record
+// explained: the pre entry for dir > 0), was not free: ReasonTaken when
+// its pair lies as close to the offset as this one would (within the tie
+// closeness), else ReasonTakenFirst (its pair ranked before: first
+// segments before continuations, a session's chain before closeness).
+func (m *matcher) whyTaken(pi, qi int, dir int64) Reason {
+	var op, oq int // the candidate's pair
+	if dir > 0 {
+		op, oq = int(m.postMatch[qi]), qi
+	} else {
+		op, oq = pi, int(m.preMatch[pi])
+	}
+	if op < 0 || oq < 0 {
+		return ReasonTaken // the record is paired through its other index (Direction Either)
+	}
+	P, Q := m.pre.ent, m.post.ent
+	cost := func(pi, qi int) (int64, int64) {
+		c := &m.combos[m.comboOf(P[pi].ed(), Q[qi].ed())]
+		return c.ref.dev(P[pi].t, Q[qi].t-P[pi].t), c.tie
+	}
+	mine, tie := cost(pi, qi)
+	theirs, tie2 := cost(op, oq)
+	if theirs/max(tie2, 1) <= mine/max(tie, 1) {
+		return ReasonTaken
+	}
+	return ReasonTakenFirst
 }
 
 // sortEdges sorts edges by key, stably (ties keep their order of

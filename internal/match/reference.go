@@ -53,17 +53,45 @@ func (r *reference) jumpAllowed(dt int64) int64 {
 	return r.jump + int64(maxDriftRate*float64(dt))
 }
 
-// at returns the reference offset for a pre start t.
+// at returns the reference offset for a pre start t (within the bracket of
+// a step, the level of the nearer of its two knots).
 func (r *reference) at(t int64) int64 {
+	v, _, _ := r.levels(t)
+	return v
+}
+
+// level returns the reference offset for a pre start t that difference d
+// is judged against: at(t), except within the bracket of a clock step (the
+// stretch between the last unambiguous key at the old level and the first
+// at the new one), where the step may have happened at any time, so the
+// level nearer to d holds.
+func (r *reference) level(t, d int64) int64 {
+	v, alt, two := r.levels(t)
+	if two && abs64(subSat(d, alt)) < abs64(subSat(d, v)) {
+		return alt
+	}
+	return v
+}
+
+// dev returns how far difference d at pre start t lies from the
+// reference (see level).
+func (r *reference) dev(t, d int64) int64 {
+	return abs64(subSat(d, r.level(t, d)))
+}
+
+// levels returns the reference offset v for a pre start t; within the
+// bracket of a step, two is set and alt is the level on the step's other
+// side (v is that of the nearer knot).
+func (r *reference) levels(t int64) (v, alt int64, two bool) {
 	n := len(r.t)
 	if n == 0 {
-		return r.global
+		return r.global, 0, false
 	}
 	if t <= r.t[0] {
-		return r.v[0]
+		return r.v[0], 0, false
 	}
 	if t >= r.t[n-1] {
-		return r.v[n-1]
+		return r.v[n-1], 0, false
 	}
 	g := (t - r.t[0]) / r.gw
 	lo, hi := int(r.grid[g]), n-1
@@ -75,11 +103,11 @@ func (r *reference) at(t int64) int64 {
 	t0, t1, v0, v1 := r.t[i], r.t[i+1], r.v[i], r.v[i+1]
 	if abs64(v1-v0) > r.jumpAllowed(t1-t0) {
 		if t-t0 <= t1-t {
-			return v0
+			return v0, v1, t > t0
 		}
-		return v1
+		return v1, v0, true
 	}
-	return v0 + int64(math.Round(float64(t-t0)/float64(t1-t0)*float64(v1-v0)))
+	return v0 + int64(math.Round(float64(t-t0)/float64(t1-t0)*float64(v1-v0))), 0, false
 }
 
 // localReference tracks the offset of c over time from its unambiguous keys

@@ -118,3 +118,36 @@ func TestLocalReferenceInterpolatesDriftAndFallsBackWhenEvidenceIsThin(t *testin
 		t.Errorf("with 9 keys the reference is %d with %d knots, want the overall 42 and none", got, len(c.ref.t))
 	}
 }
+
+// Between the last key at the old level (39.6 s) and the first at the new
+// one (40 s) the step may have happened at any time: a difference is judged
+// against the nearer of the two levels there, and only there.
+func TestLocalReferenceAcceptsEitherLevelWithinTheStepBracket(t *testing.T) {
+	m := &matcher{}
+	c := &combo{unique: stepSamples(), ref: reference{global: -int64(1500 * time.Millisecond)}}
+	m.localReference(c, int64(2*time.Millisecond))
+	ms := func(v float64) int64 { return int64(v * float64(time.Millisecond)) }
+	for _, tt := range []struct {
+		name      string
+		at, d     float64 // s, ms
+		low, high float64 // the level wanted, ms
+	}{
+		{"in the bracket nearer the old key, a difference at the new level takes the new level", 39.7, 0, -1, 1},
+		{"in the bracket nearer the old key, a difference at the old level takes the old level", 39.7, -1500, -1501, -1499},
+		{"in the bracket nearer the new key, a difference at the old level takes the old level", 39.95, -1500, -1501, -1499},
+		{"before the bracket a difference at the new level is judged against the old", 39.5, 0, -1501, -1499},
+		{"after the bracket a difference at the old level is judged against the new", 40.1, -1500, -1, 1},
+		{"the old key itself is at the old level", 39.6, 0, -1501, -1499},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			at := int64(base) + int64(tt.at*float64(time.Second))
+			got := float64(c.ref.level(at, ms(tt.d))) / 1e6
+			if got < tt.low || got > tt.high {
+				t.Errorf("level at %v s for %v ms = %v ms, want %v..%v ms", tt.at, tt.d, got, tt.low, tt.high)
+			}
+			if dev := c.ref.dev(at, ms(tt.d)); dev != abs64(ms(tt.d)-c.ref.level(at, ms(tt.d))) {
+				t.Errorf("dev = %d, want the distance to the level", dev)
+			}
+		})
+	}
+}

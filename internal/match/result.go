@@ -83,6 +83,9 @@ const (
 	ReasonOtherExporter        // candidates within the window only at exporters that share no sessions with this one
 	ReasonImplausible          // candidates within the window, but all far beyond the spread of the pairs around the offset
 	ReasonNoOffset             // candidates within the window, but their exporters' differences show no common offset
+	ReasonTakenFirst           // candidates within the window were all paired or held for their chains, not all by closer pairs
+	ReasonChainEnds            // the record continues a paired record whose partner has no continuation to pair with
+	ReasonChainClaimed         // candidates all continue records paired with others: they pair only along their chains
 )
 
 var reasonText = [...]string{
@@ -95,6 +98,9 @@ var reasonText = [...]string{
 	ReasonOtherExporter: "candidates only at exporters that share no sessions with this record's exporter",
 	ReasonImplausible:   "no candidate near the exporter pair's offset",
 	ReasonNoOffset:      "candidates within the window, but no common offset with them (coincidences of keys: the offset lies beyond the window, or the exporters share no sessions)",
+	ReasonTakenFirst:    "candidates all taken by pairs that rank first (closer ones, first segments before continuations, continuations along their sessions' chains) or held for their own chains",
+	ReasonChainEnds:     "continues a paired record whose partner has no continuation to pair with (another session's record would be a coincidence)",
+	ReasonChainClaimed:  "candidates all continue records paired with others (a continuation pairs only with the continuation of its predecessor's partner)",
 }
 
 // String returns the reason's short text.
@@ -115,6 +121,11 @@ type Unmatched struct {
 	// offset, which lies OffsetNs there, and pairs lie within GateNs of it.
 	NearestNs        int64
 	OffsetNs, GateNs int64
+	// HasBand: the nearest candidate and the record are both
+	// continuations, held to the continuation band [BandLoNs, BandHiNs]
+	// (differences from the offset) widened by the gate.
+	HasBand            bool
+	BandLoNs, BandHiNs int64
 }
 
 // Reason returns the reason in words, e.g.
@@ -125,6 +136,12 @@ func (u Unmatched) Reason() string {
 	case ReasonOutsideWindow:
 		return fmt.Sprintf("%s (nearest at %s)", u.Why, signedDuration(u.NearestNs))
 	case ReasonImplausible:
+		if u.HasBand {
+			return fmt.Sprintf("%s (the closest candidate, at %s, lies %s s from the offset of %s s; pairs lie within ±%s s of it, and continuations, which start at each exporter's split points, from %s s to %s s: not the same session)",
+				u.Why, signedDuration(u.NearestNs), strings.TrimPrefix(signedSeconds(abs64(u.NearestNs-u.OffsetNs)), "+"),
+				signedSeconds(u.OffsetNs), strings.TrimPrefix(signedSeconds(u.GateNs), "+"),
+				signedSeconds(u.OffsetNs+u.BandLoNs-u.GateNs), signedSeconds(u.OffsetNs+u.BandHiNs+u.GateNs))
+		}
 		return fmt.Sprintf("%s (the closest candidate, at %s, lies %s s from the offset of %s s; pairs lie within ±%s s of it: not the same session)",
 			u.Why, signedDuration(u.NearestNs), strings.TrimPrefix(signedSeconds(abs64(u.NearestNs-u.OffsetNs)), "+"),
 			signedSeconds(u.OffsetNs), strings.TrimPrefix(signedSeconds(u.GateNs), "+"))
