@@ -317,8 +317,16 @@ func (m *matcher) edgesOf(edges []edge, i int32, p *entry, Q []entry, qb, pb int
 				if two {
 					cost = min(cost, abs64(subSat(d, alt)))
 				}
-				if cb.gate > 0 && cost > cb.gate && (first || !m.beyondGate(pb+int(i), p, q, qcont, cb)) {
-					continue // implausible: see plausibility
+				if cb.gate > 0 && cost > cb.gate {
+					adj := m.slackDev(p, q, d, v)
+					if two {
+						adj = min(adj, m.slackDev(p, q, d, alt))
+					}
+					if adj <= cb.gate {
+						cost = adj // a start coarser than its exporter's usual
+					} else if first || !m.beyondGate(pb+int(i), p, q, qcont, cb) {
+						continue // implausible: see plausibility
+					}
 				}
 				kindsDiffer := !phead && !qhead && pcont != qcont
 				edges = append(edges, edge{key: edgeKey(cost, cb.tie, p.counters() != q.counters(), kindsDiffer), p: i, q: int32(c)})
@@ -338,7 +346,33 @@ func (m *matcher) edgesOf(edges []edge, i int32, p *entry, Q []entry, qb, pb int
 // spared by beyondGate.
 func (m *matcher) plausible(pi int, p, q *entry, qcont bool) bool {
 	c := &m.combos[m.comboOf(p.ed(), q.ed())]
-	return c.gate == 0 || c.ref.dev(p.t, q.t-p.t) <= c.gate || m.beyondGate(pi, p, q, qcont, c)
+	d := q.t - p.t
+	return c.gate == 0 || c.ref.dev(p.t, d) <= c.gate || m.slackDev(p, q, d, c.ref.level(p.t, d)) <= c.gate || m.beyondGate(pi, p, q, qcont, c)
+}
+
+// slackDev is the distance of difference d (post q - pre p) from level v,
+// allowing for a record whose start is coarser than its exporter domain's
+// usual encoding, which the gate's quantum does not cover: an IPFIX
+// flowStartDeltaMicroseconds of 0 among exact deltas, a v9 start of 0. Such
+// a start is truncated, so the true start lies up to its uncertainty later
+// than recorded: a coarse post start can make d smaller than it is, a coarse
+// pre start larger. It reads the records only for candidates beyond the
+// gate.
+func (m *matcher) slackDev(p, q *entry, d, v int64) int64 {
+	dev := subSat(d, v)
+	if m.edUnc == nil {
+		return abs64(dev)
+	}
+	if dev < 0 {
+		return max(0, abs64(dev)-m.excess(q))
+	}
+	return max(0, dev-m.excess(p))
+}
+
+// excess is how much coarser the start of e's record is than the usual
+// encoding of its exporter domain (0 for most records).
+func (m *matcher) excess(e *entry) int64 {
+	return max(0, int64(m.recs[e.rec].StartEnc.Precision().Uncertainty())-m.edUnc[e.ed()])
 }
 
 // beyondGate reports whether a candidate beyond the gate may still pair:

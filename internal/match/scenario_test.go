@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"netflowtimedifference/internal/flow"
 	"netflowtimedifference/internal/gen"
 	"netflowtimedifference/internal/match"
 	"netflowtimedifference/internal/stats"
@@ -404,6 +405,39 @@ func TestClocksFurtherApartThanTheWindowPairNothingUntilTheWindowCoversThem(t *t
 			}
 			if missed, wrong := allPairs(c, res); len(missed)+len(wrong) > 0 {
 				t.Errorf("26 s window: of %d truth pairs, missed %d, and %d pairs not in the truth", len(c.Truth.Pairs), len(missed), len(wrong))
+			}
+		})
+	}
+}
+
+// In time-variants with seeds 6 and 8, records whose IPFIX
+// flowStartDeltaMicroseconds was clamped to 0 (a start in the export
+// second) carry a start up to 1 s early among exact ones of their exporter:
+// the gate allows for that one-sided slack, and every truth pair is found.
+func TestStartsCoarserThanTheirExportersUsualPairWithinTheirSlack(t *testing.T) {
+	for _, seed := range []int64{6, 8} {
+		t.Run(fmt.Sprint("seed ", seed), func(t *testing.T) {
+			cfg, _ := gen.Scenario("time-variants")
+			cfg.Seed = seed
+			c, err := gen.Generate(cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			clamped := 0
+			for _, r := range c.Records {
+				if r.StartEnc == flow.EncDeltaMicrosecondsZero {
+					clamped++
+				}
+			}
+			if clamped == 0 {
+				t.Fatal("no record with a flowStartDeltaMicroseconds of 0: the test proves nothing")
+			}
+			res, err := match.Run(c.Records, match.Config{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if missed, wrong := allPairs(c, res); len(missed)+len(wrong) > 0 {
+				t.Errorf("%d clamped starts; of %d truth pairs, missed %v, and %v not in the truth", clamped, len(c.Truth.Pairs), missed, wrong)
 			}
 		})
 	}
