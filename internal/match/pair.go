@@ -2,6 +2,7 @@ package match
 
 import (
 	"cmp"
+	"iter"
 	"math"
 	"slices"
 	"time"
@@ -281,20 +282,9 @@ func (m *matcher) edgesOf(edges []edge, i int32, p *entry, Q []entry, qb, pb int
 		v, alt, two := cb.ref.levels(p.t)
 		n0 := len(edges)
 		for k, level := range [2]int64{v, alt} {
-			target := addSat(p.t, level)
-			pos := lo + lowerBound(Q[lo:hi], target)
-			x, y := pos-1, pos
 			n := 0
 		walk:
-			for x >= lo || y < hi {
-				var c int
-				if y >= hi || (x >= lo && target-Q[x].t <= Q[y].t-target) {
-					c = x
-					x--
-				} else {
-					c = y
-					y++
-				}
+			for c := range outward(Q, lo, hi, addSat(p.t, level)) {
 				q := &Q[c]
 				qcont, qhead := m.postCont[qb+c], m.postHead[qb+c]
 				if m.isUsed(q.rec) || !compatible(p.app, q.app) || q.ed() != b ||
@@ -428,18 +418,7 @@ func (m *matcher) best(p *entry, Q []entry, lo, hi, skip int) (int, int64) {
 		ref := &m.combos[m.comboOf(a, b)].ref
 		v, alt, two := ref.levels(p.t)
 		for _, level := range [2]int64{v, alt} {
-			target := addSat(p.t, level)
-			pos := lo + lowerBound(Q[lo:hi], target)
-			x, y := pos-1, pos
-			for x >= lo || y < hi {
-				var c int
-				if y >= hi || (x >= lo && target-Q[x].t <= Q[y].t-target) {
-					c = x
-					x--
-				} else {
-					c = y
-					y++
-				}
+			for c := range outward(Q, lo, hi, addSat(p.t, level)) {
 				q := &Q[c]
 				if c == skip || !compatible(p.app, q.app) || q.ed() != b {
 					continue
@@ -902,4 +881,26 @@ func sortEdges(edges, tmp []edge, cnt *[1 << 16]int32) ([]edge, *[1 << 16]int32)
 		copy(edges, src)
 	}
 	return tmp, cnt
+}
+
+// outward yields the positions of Q[lo:hi] (sorted by start) in order of
+// their distance from target, the earlier first on a tie.
+func outward(Q []entry, lo, hi int, target int64) iter.Seq[int] {
+	return func(yield func(int) bool) {
+		pos := lo + lowerBound(Q[lo:hi], target)
+		x, y := pos-1, pos
+		for x >= lo || y < hi {
+			var c int
+			if y >= hi || (x >= lo && target-Q[x].t <= Q[y].t-target) {
+				c = x
+				x--
+			} else {
+				c = y
+				y++
+			}
+			if !yield(c) {
+				return
+			}
+		}
+	}
 }
