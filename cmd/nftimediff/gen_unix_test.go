@@ -51,14 +51,7 @@ func TestGenHelperProcess(t *testing.T) {
 			os.Exit(99)
 		}
 	}
-	args := os.Args
-	for i, a := range args {
-		if a == "--" {
-			args = args[i+1:]
-			break
-		}
-	}
-	os.Exit(run(append([]string{"nftimediff"}, args...)))
+	runHelperArgs()
 }
 
 // genChild prepares nftimediff in a child process with env set.

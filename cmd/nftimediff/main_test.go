@@ -23,6 +23,12 @@ func TestHelperProcess(t *testing.T) {
 	if os.Getenv(helperEnv) == "" {
 		return
 	}
+	runHelperArgs()
+}
+
+// runHelperArgs runs the CLI on the test binary's arguments after "--"
+// and exits with its code: the body of every helper process.
+func runHelperArgs() {
 	args := os.Args
 	for i, a := range args {
 		if a == "--" {

@@ -186,8 +186,7 @@ func TestFakeTsharkCrashIsNotAnInputError(t *testing.T) {
 }
 
 func TestNamesReplaceTheFilesInRecordsTallyAndErrors(t *testing.T) {
-	abs, _ := filepath.Abs(filepath.Join("..", "..", "testdata", "tshark", "k_pitfalls.json"))
-	t.Setenv("NFTD_FAKE_JSON", abs)
+	fakeJSON(t, "k_pitfalls.json")
 	exe, err := os.Executable()
 	if err != nil {
 		t.Skip("cannot find the test binary:", err)
@@ -230,9 +229,7 @@ func TestNamesReplaceTheFilesInRecordsTallyAndErrors(t *testing.T) {
 }
 
 func TestFakeTsharkOutputIsWalked(t *testing.T) {
-	t.Setenv("NFTD_FAKE_JSON", filepath.Join("..", "..", "testdata", "tshark", "k_pitfalls.json"))
-	abs, _ := filepath.Abs(os.Getenv("NFTD_FAKE_JSON"))
-	t.Setenv("NFTD_FAKE_JSON", abs)
+	fakeJSON(t, "k_pitfalls.json")
 	src, err := fakeSource(t, "ok")
 	if err != nil {
 		t.Fatal(err)
@@ -248,8 +245,7 @@ func TestFakeTsharkOutputIsWalked(t *testing.T) {
 }
 
 func TestCancelStopsTsharkPromptly(t *testing.T) {
-	abs, _ := filepath.Abs(filepath.Join("..", "..", "testdata", "tshark", "k_pitfalls.json"))
-	t.Setenv("NFTD_FAKE_JSON", abs)
+	fakeJSON(t, "k_pitfalls.json")
 	t.Setenv(fakeEnv, "slow")
 	exe, _ := os.Executable()
 	ctx, cancel := context.WithCancel(context.Background())
@@ -470,8 +466,7 @@ func TestAWrappersBackgroundChildHoldingThePipesDoesNotStallTheRun(t *testing.T)
 	if err != nil {
 		t.Skip("cannot find the test binary:", err)
 	}
-	abs, _ := filepath.Abs(filepath.Join("..", "..", "testdata", "tshark", "k_pitfalls.json"))
-	t.Setenv("NFTD_FAKE_JSON", abs)
+	fakeJSON(t, "k_pitfalls.json")
 	t.Setenv(fakeEnv, "ok")
 	t.Setenv("NFTD_TEST_EXE", exe)
 	for _, tc := range []struct {
@@ -526,8 +521,7 @@ func TestABrokenStdbufIsLeftOutWithANote(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Setenv("PATH", dir)
-	abs, _ := filepath.Abs(filepath.Join("..", "..", "testdata", "tshark", "k_pitfalls.json"))
-	t.Setenv("NFTD_FAKE_JSON", abs)
+	fakeJSON(t, "k_pitfalls.json")
 	src, err := fakeSource(t, "ok")
 	if err != nil {
 		t.Fatal(err)
@@ -541,4 +535,15 @@ func TestABrokenStdbufIsLeftOutWithANote(t *testing.T) {
 	if notes := src.Tally().Notes; !slices.Contains(notes, want) {
 		t.Errorf("notes %q, want %q", notes, want)
 	}
+}
+
+// fakeJSON makes the fake tshark print testdata/tshark/name (an absolute
+// path: the fake runs in another directory).
+func fakeJSON(t *testing.T, name string) {
+	t.Helper()
+	abs, err := filepath.Abs(filepath.Join("..", "..", "testdata", "tshark", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("NFTD_FAKE_JSON", abs)
 }
