@@ -379,19 +379,13 @@ func TestClocksFurtherApartThanTheWindowPairNothingUntilTheWindowCoversThem(t *t
 		cross    bool
 	}{{"sample", false}, {"multi-probe", false}, {"multi-probe", true}} {
 		t.Run(fmt.Sprintf("%s cross-probe %v", tc.scenario, tc.cross), func(t *testing.T) {
-			cfg, _ := gen.Scenario(tc.scenario)
-			cfg.CrossProbe = tc.cross
-			for i := range cfg.Probes {
-				cfg.Probes[i].Post.Clock.Offset = 20 * time.Second
-			}
-			c, err := gen.Generate(cfg)
-			if err != nil {
-				t.Fatal(err)
-			}
-			res, err := match.Run(c.Records, match.Config{})
-			if err != nil {
-				t.Fatal(err)
-			}
+			def, _ := gen.Scenario(tc.scenario)
+			c, res := generate(t, tc.scenario, def.Seed, 0, func(cfg *gen.Config) {
+				cfg.CrossProbe = tc.cross
+				for i := range cfg.Probes {
+					cfg.Probes[i].Post.Clock.Offset = 20 * time.Second
+				}
+			})
 			if len(res.Pairs) != 0 {
 				_, wrong := allPairs(c, res)
 				t.Errorf("6 s window: %d pairs (%d not in the truth), want none", len(res.Pairs), len(wrong))
@@ -399,7 +393,7 @@ func TestClocksFurtherApartThanTheWindowPairNothingUntilTheWindowCoversThem(t *t
 			if n := len(res.UnmatchedPre) + len(res.UnmatchedPost); n != len(c.Records) {
 				t.Errorf("6 s window: %d records unmatched, want all %d", n, len(c.Records))
 			}
-			res, err = match.Run(c.Records, match.Config{Window: 26 * time.Second})
+			res, err := match.Run(c.Records, match.Config{Window: 26 * time.Second})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -417,12 +411,7 @@ func TestClocksFurtherApartThanTheWindowPairNothingUntilTheWindowCoversThem(t *t
 func TestStartsCoarserThanTheirExportersUsualPairWithinTheirSlack(t *testing.T) {
 	for _, seed := range []int64{6, 8} {
 		t.Run(fmt.Sprint("seed ", seed), func(t *testing.T) {
-			cfg, _ := gen.Scenario("time-variants")
-			cfg.Seed = seed
-			c, err := gen.Generate(cfg)
-			if err != nil {
-				t.Fatal(err)
-			}
+			c, res := generate(t, "time-variants", seed, 0, nil)
 			clamped := 0
 			for _, r := range c.Records {
 				if r.StartEnc == flow.EncDeltaMicrosecondsZero {
@@ -431,10 +420,6 @@ func TestStartsCoarserThanTheirExportersUsualPairWithinTheirSlack(t *testing.T) 
 			}
 			if clamped == 0 {
 				t.Fatal("no record with a flowStartDeltaMicroseconds of 0: the test proves nothing")
-			}
-			res, err := match.Run(c.Records, match.Config{})
-			if err != nil {
-				t.Fatal(err)
 			}
 			if missed, wrong := allPairs(c, res); len(missed)+len(wrong) > 0 {
 				t.Errorf("%d clamped starts; of %d truth pairs, missed %v, and %v not in the truth", clamped, len(c.Truth.Pairs), missed, wrong)
